@@ -1,0 +1,304 @@
+"""Table definitions of the SQL tracking store (SQLAlchemy Core).
+
+This module is the single description of the schema: the Alembic migrations in
+``migrations/versions`` create exactly these tables, and a test compares the
+two. Design notes:
+
+* Strings that are compared in searches use a binary collation on MySQL/MariaDB
+  so ``=`` and ``LIKE`` are case-sensitive there too, as on SQLite (with
+  ``PRAGMA case_sensitive_like``) and PostgreSQL.
+* Metric values: ``value`` holds a finite double (NaN -> 0.0, +/-Inf -> +/-DBL_MAX,
+  so SQL comparisons and ordering behave) and ``value_kind`` holds the truth
+  (see ``ValueKind``), so NaN and +/-Infinity are read back exactly on every
+  database, including MySQL which has no non-finite doubles.
+* ``metrics`` is the full history (identical points are deduplicated by the
+  primary key, which makes retried writes idempotent); ``latest_metrics`` keeps
+  the latest value per (run, key) plus min/max, maintained on write.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects import mysql
+from sqlalchemy.types import TypeEngine
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class ValueKind(enum.IntEnum):
+    """How to read ``metrics.value``: the stored double, or a non-finite value."""
+
+    FINITE = 0
+    NAN = 1
+    POS_INF = 2
+    NEG_INF = 3
+
+
+def Str(length: int) -> TypeEngine[str]:  # noqa: N802 - reads like a type
+    """VARCHAR(length), with a case-sensitive binary collation on MySQL/MariaDB."""
+    return (
+        String(length)
+        .with_variant(mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql")
+        .with_variant(mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mariadb")
+    )
+
+
+def LongText() -> TypeEngine[str]:  # noqa: N802
+    """Unbounded text (LONGTEXT on MySQL so dataset profiles up to 16 MB fit)."""
+    return (
+        Text()
+        .with_variant(mysql.LONGTEXT(charset="utf8mb4", collation="utf8mb4_bin"), "mysql")
+        .with_variant(mysql.LONGTEXT(charset="utf8mb4", collation="utf8mb4_bin"), "mariadb")
+    )
+
+
+RUN_ID = 32
+KEY = 250
+MODEL_ID = 64
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("experiment_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Str(500), nullable=False, unique=True),
+    Column("artifact_location", Str(2000), nullable=False),
+    Column("lifecycle_stage", String(20), nullable=False, server_default="active"),
+    Column("creation_time", BigInteger, nullable=True),
+    Column("last_update_time", BigInteger, nullable=True),
+    Column("deleted_time", BigInteger, nullable=True),
+    CheckConstraint("lifecycle_stage IN ('active', 'deleted')", name="lifecycle_stage"),
+)
+
+experiment_tags = Table(
+    "experiment_tags",
+    metadata,
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", Str(KEY), primary_key=True),
+    Column("value", LongText(), nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_uuid", Str(RUN_ID), primary_key=True),
+    Column("name", Str(250), nullable=False),
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("user_id", Str(256), nullable=False, server_default=""),
+    Column("status", String(20), nullable=False),
+    Column("start_time", BigInteger, nullable=True),
+    Column("end_time", BigInteger, nullable=True),
+    Column("deleted_time", BigInteger, nullable=True),
+    Column("lifecycle_stage", String(20), nullable=False, server_default="active"),
+    Column("artifact_uri", Str(2000), nullable=False),
+    CheckConstraint(
+        "status IN ('RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED')", name="status"
+    ),
+    CheckConstraint("lifecycle_stage IN ('active', 'deleted')", name="lifecycle_stage"),
+    Index("ix_runs_experiment_stage_start", "experiment_id", "lifecycle_stage", "start_time"),
+    Index("ix_runs_name", "name"),
+)
+
+
+def _run_fk() -> Column[str]:
+    return Column(
+        "run_uuid",
+        Str(RUN_ID),
+        ForeignKey("runs.run_uuid", ondelete="CASCADE"),
+        primary_key=True,
+    )
+
+
+params = Table(
+    "params",
+    metadata,
+    _run_fk(),
+    Column("key", Str(KEY), primary_key=True),
+    Column("value", Str(6000), nullable=False),
+    Index("ix_params_key_run", "key", "run_uuid"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    _run_fk(),
+    Column("key", Str(KEY), primary_key=True),
+    Column("value", Str(8000), nullable=False),
+    Index("ix_tags_key_run", "key", "run_uuid"),
+)
+
+metrics = Table(
+    "metrics",
+    metadata,
+    _run_fk(),
+    Column("key", Str(KEY), primary_key=True),
+    Column("step", BigInteger, primary_key=True),
+    Column("timestamp", BigInteger, primary_key=True),
+    Column("value_kind", SmallInteger, primary_key=True),
+    Column("value", Double, primary_key=True),
+)
+
+latest_metrics = Table(
+    "latest_metrics",
+    metadata,
+    _run_fk(),
+    Column("key", Str(KEY), primary_key=True),
+    Column("step", BigInteger, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("value_kind", SmallInteger, nullable=False),
+    Column("value", Double, nullable=False),
+    # min/max over every non-NaN point (clamped like ``value``); NULL while only NaN was seen.
+    Column("min_value", Double, nullable=True),
+    Column("max_value", Double, nullable=True),
+    Index("ix_latest_metrics_key_value", "key", "value"),
+)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("dataset_uuid", String(36), primary_key=True),
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", Str(500), nullable=False),
+    Column("digest", Str(36), nullable=False),
+    Column("source_type", Str(36), nullable=False),
+    Column("source", LongText(), nullable=False),
+    Column("schema", LongText(), nullable=True),
+    Column("profile", LongText(), nullable=True),
+    Index("uq_datasets_experiment_name_digest", "experiment_id", "name", "digest", unique=True),
+)
+
+run_inputs = Table(
+    "run_inputs",
+    metadata,
+    _run_fk(),
+    Column(
+        "dataset_uuid",
+        String(36),
+        ForeignKey("datasets.dataset_uuid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+input_tags = Table(
+    "input_tags",
+    metadata,
+    _run_fk(),
+    Column("dataset_uuid", String(36), primary_key=True),
+    Column("key", Str(255), primary_key=True),
+    Column("value", Str(500), nullable=False),
+)
+
+logged_models = Table(
+    "logged_models",
+    metadata,
+    Column("model_id", String(MODEL_ID), primary_key=True),
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", Str(500), nullable=False),
+    Column("model_type", Str(500), nullable=True),
+    Column("source_run_id", Str(RUN_ID), nullable=True),
+    Column("status", String(40), nullable=False),
+    Column("status_message", LongText(), nullable=True),
+    Column("artifact_uri", Str(2000), nullable=False),
+    Column("creation_timestamp_ms", BigInteger, nullable=False),
+    Column("last_updated_timestamp_ms", BigInteger, nullable=False),
+    Column("lifecycle_stage", String(20), nullable=False, server_default="active"),
+    Index("ix_logged_models_experiment_created", "experiment_id", "creation_timestamp_ms"),
+    Index("ix_logged_models_source_run", "source_run_id"),
+)
+
+
+def _model_fk() -> Column[str]:
+    return Column(
+        "model_id",
+        String(MODEL_ID),
+        ForeignKey("logged_models.model_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+
+
+logged_model_tags = Table(
+    "logged_model_tags",
+    metadata,
+    _model_fk(),
+    Column("key", Str(KEY), primary_key=True),
+    Column("value", LongText(), nullable=False),
+)
+
+logged_model_params = Table(
+    "logged_model_params",
+    metadata,
+    _model_fk(),
+    Column("key", Str(KEY), primary_key=True),
+    Column("value", LongText(), nullable=False),
+)
+
+logged_model_metrics = Table(
+    "logged_model_metrics",
+    metadata,
+    _model_fk(),
+    Column("run_uuid", Str(RUN_ID), primary_key=True),
+    Column("key", Str(KEY), primary_key=True),
+    Column("step", BigInteger, primary_key=True),
+    Column("timestamp", BigInteger, primary_key=True),
+    Column("value_kind", SmallInteger, nullable=False),
+    Column("value", Double, nullable=False),
+    Column("dataset_name", Str(500), nullable=True),
+    Column("dataset_digest", Str(36), nullable=True),
+)
+
+run_model_inputs = Table(
+    "run_model_inputs",
+    metadata,
+    _run_fk(),
+    Column("model_id", String(MODEL_ID), primary_key=True),
+)
+
+run_model_outputs = Table(
+    "run_model_outputs",
+    metadata,
+    _run_fk(),
+    Column("model_id", String(MODEL_ID), primary_key=True),
+    Column("step", BigInteger, nullable=False, server_default="0"),
+)
