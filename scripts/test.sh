@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Set everything up, start what the tests need, and run the whole test suite.
+# Extra arguments go to pytest (e.g. scripts/test.sh tests/unit -x).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh dev
+scripts/services.sh
+
+.venv/bin/ruff check src tests
+.venv/bin/mypy
+
+workers=${TRACKLOG_TEST_WORKERS:-2}
+if [ $# -eq 0 ]; then
+    set -- tests
+fi
+exec .venv/bin/python -m pytest -n "$workers" --dist loadgroup -p no:cacheprovider "$@"
