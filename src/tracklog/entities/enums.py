@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Self
 
 
-class _WireEnum(str, Enum):
+class _WireEnum(StrEnum):
     """An enum that serializes by name and parses a name or MLflow's proto number."""
 
     @classmethod
