@@ -1,0 +1,129 @@
+"""Runs: filter comparisons and order keys as SQL correlated to ``schema.runs``.
+
+* params / tags: ``EXISTS`` on (run_uuid, key, value).
+* metrics: ``EXISTS`` on ``latest_metrics`` (see ``predicates.metric_predicate``);
+  ordering uses a correlated scalar subquery that is NULL for a missing or NaN value.
+* datasets: ``EXISTS`` over ``run_inputs JOIN datasets`` (name, digest) or the
+  run's ``input_tags`` row ``mlflow.data.context`` (context): a run matches if
+  ANY of its dataset inputs matches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column, ColumnElement, exists, not_, select
+
+from tracklog.search.ast import Comparison, EntityType, Expr, Identifier, Op
+from tracklog.search.identifiers import RUNS
+from tracklog.search.predicates import (
+    attribute_predicate,
+    key_value_predicate,
+    metric_number,
+    metric_predicate,
+    python_values,
+    string_predicate,
+    walk,
+)
+from tracklog.store.sql import schema
+from tracklog.store.sql.schema import ValueKind
+
+__all__ = ["DEFAULT_ORDER", "order_expression", "where"]
+
+_runs = schema.runs
+_COLUMNS: dict[str, Column[Any]] = {
+    "run_id": _runs.c.run_uuid,
+    "run_name": _runs.c.name,
+    "status": _runs.c.status,
+    "user_id": _runs.c.user_id,
+    "artifact_uri": _runs.c.artifact_uri,
+    "lifecycle_stage": _runs.c.lifecycle_stage,
+    "start_time": _runs.c.start_time,
+    "end_time": _runs.c.end_time,
+}
+DATASET_CONTEXT_TAG = "mlflow.data.context"
+
+DEFAULT_ORDER = (
+    (Identifier(EntityType.ATTRIBUTE, "start_time"), False),
+    (Identifier(EntityType.ATTRIBUTE, "run_id"), True),
+)
+
+
+def _metric(comparison: Comparison) -> ColumnElement[bool]:
+    lm = schema.latest_metrics
+    link = [lm.c.run_uuid == _runs.c.run_uuid, lm.c.key == comparison.left.key]
+    if comparison.op is Op.IS_NULL:
+        return not_(exists().where(*link).correlate(_runs))
+    if comparison.op is Op.IS_NOT_NULL:
+        return exists().where(*link).correlate(_runs)
+    number = metric_number(comparison.value)
+    condition = metric_predicate(lm.c.value, lm.c.value_kind, comparison.op, number)
+    return exists().where(*link, condition).correlate(_runs)
+
+
+def _dataset(comparison: Comparison) -> ColumnElement[bool]:
+    values = python_values(comparison.value)
+    if comparison.left.key == "context":
+        tags = schema.input_tags
+        return (
+            exists()
+            .where(
+                tags.c.run_uuid == _runs.c.run_uuid,
+                tags.c.key == DATASET_CONTEXT_TAG,
+                string_predicate(tags.c.value, comparison.op, values),
+            )
+            .correlate(_runs)
+        )
+    inputs, datasets = schema.run_inputs, schema.datasets
+    return (
+        exists()
+        .where(
+            inputs.c.run_uuid == _runs.c.run_uuid,
+            datasets.c.dataset_uuid == inputs.c.dataset_uuid,
+            string_predicate(datasets.c[comparison.left.key], comparison.op, values),
+        )
+        .correlate(_runs)
+    )
+
+
+def _leaf(comparison: Comparison) -> ColumnElement[bool]:
+    left = comparison.left
+    if left.type is EntityType.METRIC:
+        return _metric(comparison)
+    if left.type is EntityType.DATASET:
+        return _dataset(comparison)
+    if left.type in (EntityType.PARAM, EntityType.TAG):
+        table = schema.params if left.type is EntityType.PARAM else schema.tags
+        return key_value_predicate(table, "run_uuid", _runs.c.run_uuid, left.key, comparison.op, comparison.value)
+    attribute = RUNS.attribute(left.key)
+    assert attribute is not None
+    return attribute_predicate(_COLUMNS[left.key], attribute.type, comparison.op, comparison.value)
+
+
+def where(expr: Expr) -> ColumnElement[bool]:
+    return walk(expr, _leaf)
+
+
+def order_expression(identifier: Identifier) -> ColumnElement[Any]:
+    """The value a run sorts by; NULL when missing (and for a NaN metric)."""
+    if identifier.type is EntityType.METRIC:
+        lm = schema.latest_metrics
+        return (
+            select(lm.c.value)
+            .where(
+                lm.c.run_uuid == _runs.c.run_uuid,
+                lm.c.key == identifier.key,
+                lm.c.value_kind != int(ValueKind.NAN),
+            )
+            .correlate(_runs)
+            .scalar_subquery()
+        )
+    if identifier.type in (EntityType.PARAM, EntityType.TAG):
+        table = schema.params if identifier.type is EntityType.PARAM else schema.tags
+        return (
+            select(table.c.value)
+            .where(table.c.run_uuid == _runs.c.run_uuid, table.c.key == identifier.key)
+            .correlate(_runs)
+            .scalar_subquery()
+        )
+    return _COLUMNS[identifier.key]
