@@ -144,9 +144,13 @@ class LocalArtifactRepository(ArtifactRepository):
             self._download_file(rel, target)
             return target
         os.makedirs(target, exist_ok=True)
-        for file_rel in self._walk_files(rel):
-            inner = file_rel[len(rel) + 1 :] if rel else file_rel
-            self._download_file(file_rel, os.path.join(target, *inner.split("/")))
+        for info in self._walk_tree(rel):
+            inner = info.path[len(rel) + 1 :] if rel else info.path
+            local = os.path.join(target, *inner.split("/"))
+            if info.is_dir:
+                os.makedirs(local, exist_ok=True)
+            else:
+                self._download_file(info.path, local)
         return target
 
     # -- deletes --------------------------------------------------------------
@@ -243,8 +247,8 @@ class LocalArtifactRepository(ArtifactRepository):
             return "dir"
         return "file" if stat.S_ISREG(st.st_mode) else None
 
-    def _walk_files(self, rel_dir: str) -> Iterator[str]:
-        """Relative paths of every regular file below ``rel_dir`` (iterative, links skipped)."""
+    def _walk_tree(self, rel_dir: str) -> Iterator[FileInfo]:
+        """Every directory and regular file below ``rel_dir`` (iterative, links skipped)."""
         pending = [rel_dir]
         while pending:
             current = pending.pop()
@@ -259,8 +263,7 @@ class LocalArtifactRepository(ArtifactRepository):
             for info in infos:
                 if info.is_dir:
                     pending.append(info.path)
-                else:
-                    yield info.path
+                yield info
 
     def _download_file(self, rel: str, target: str) -> None:
         try:
