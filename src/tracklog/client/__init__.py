@@ -1,0 +1,1 @@
+"""The Python client: tracking URI rules, ``TrackingClient`` and the fluent API."""
