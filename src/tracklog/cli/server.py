@@ -1,0 +1,83 @@
+"""``tracklog server``: run the tracking server (flags mirror ``mlflow server``).
+
+The options are generated from ``tracklog.server.settings.SETTINGS``; each also
+reads its ``TRACKLOG_*`` variable or MLflow's ``MLFLOW_*`` name.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracklog.server.settings import SETTINGS, Setting, Settings
+
+__all__ = ["server"]
+
+
+def _option(row: Setting) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    kwargs: dict[str, Any] = {"envvar": list(row.env), "help": row.help,
+                              "show_default": row.default_doc.replace("`", "")}
+    if row.bool_pair:
+        return click.option(*row.flags, row.name, default=row.default, **kwargs)
+    kind: Any = click.INT if row.type is int else click.STRING
+    return click.option(*row.flags, row.name, type=kind, default=None, **kwargs)
+
+
+def _with_settings_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for row in reversed(SETTINGS):
+        func = _option(row)(func)
+    return func
+
+
+def _local_dir(uri: str) -> Path | None:
+    if uri.startswith("sqlite:///"):
+        path = uri[len("sqlite:///"):].split("?", 1)[0]
+        return Path(path).parent if path and path != ":memory:" else None
+    if uri.startswith("file://"):
+        return Path(uri[len("file://"):])
+    if "://" not in uri and ":" not in uri:
+        return Path(uri)
+    return None
+
+
+@click.command("server")
+@_with_settings_options
+def server(**values: Any) -> None:
+    """Run the tracking server (MLflow-compatible REST API, artifact proxy, API docs)."""
+    import uvicorn
+
+    started = time.monotonic()
+    settings = Settings.from_values(values).resolved()
+    assert settings.backend_store_uri is not None and settings.artifacts_destination is not None
+    for uri in (settings.backend_store_uri, settings.artifacts_destination):
+        directory = _local_dir(uri)
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+
+    # Open the store once here: SQLite schemas are created/migrated before any worker starts.
+    from tracklog.server.asgi import build_app
+
+    app = build_app(settings)
+    os.environ.update(settings.to_env())
+    host = settings.host
+    shown = f"[{host}]" if ":" in host else host
+    if host in ("0.0.0.0", "::"):
+        shown = "127.0.0.1"
+    url = f"http://{shown}:{settings.port}{settings.static_prefix}"
+    click.echo(f"tracklog server: store {settings.backend_store_uri}")
+    where = f"proxied to {settings.artifacts_destination}" if settings.serve_artifacts else "direct mode"
+    click.echo(f"tracklog server: artifacts {where}")
+    click.echo(f"tracklog server: open {url}/  (API docs: {url}/api/docs)  "
+               f"[ready in {time.monotonic() - started:.2f}s]")
+    sys.stdout.flush()
+    if settings.workers > 1:
+        uvicorn.run("tracklog.server.asgi:app_from_env", factory=True, host=host, port=settings.port,
+                    workers=settings.workers, log_level="warning", proxy_headers=False)
+    else:
+        uvicorn.run(app, host=host, port=settings.port, log_level="warning", proxy_headers=False)

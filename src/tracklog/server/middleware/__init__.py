@@ -1,0 +1,1 @@
+"""Pure-ASGI safety middleware, one concept per file (outermost first in ``app.py``)."""

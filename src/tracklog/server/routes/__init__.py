@@ -1,0 +1,17 @@
+"""One module per resource; each owns a ``RouteTable`` and ``TABLES`` lists them all."""
+
+from __future__ import annotations
+
+from tracklog.server.routes import artifacts, experiments, logged_models, metrics, misc, runs
+from tracklog.server.routing import RouteTable
+
+TABLES: tuple[RouteTable, ...] = (
+    experiments.table,
+    runs.table,
+    metrics.table,
+    logged_models.table,
+    artifacts.table,
+    misc.table,
+)
+
+__all__ = ["TABLES"]

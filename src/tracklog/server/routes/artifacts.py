@@ -1,0 +1,131 @@
+"""Artifacts: run listings, the mlflow-artifacts proxy (PUT/GET/list/DELETE) and the UI routes.
+
+Every client-supplied path goes through ``safe_relpath`` (inside ``ArtifactScope``)
+before any storage call. Uploads are streamed to ``write_stream_async`` chunk by
+chunk; downloads are streamed from ``open_read`` with Range support.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
+from tracklog.exceptions import EndpointNotFound, InvalidArgument, NotImplementedByServer
+from tracklog.server.artifact_access import ArtifactScope
+from tracklog.server.context import ServerContext
+from tracklog.server.file_response import download_response
+from tracklog.server.request import Params, read_params
+from tracklog.server.responses import json_response
+from tracklog.server.routing import AJAX, API, RouteTable
+
+table = RouteTable("artifacts")
+
+PROXY = "/api/2.0/mlflow-artifacts"
+
+
+@table.json("GET", f"{API}/artifacts/list", "List a directory of a run's artifacts",
+            ("run_id!", "run_uuid", "path", "page_token"))
+def list_run_artifacts(ctx: ServerContext, p: Params) -> dict[str, Any]:
+    run = ctx.store.get_run(p.run_id())
+    scope = ctx.artifacts.for_uri(run.info.artifact_uri)
+    files = scope.list(p.opt_str("path"))
+    out: dict[str, Any] = {"root_uri": run.info.artifact_uri}
+    if files:
+        out["files"] = [f.to_dict() for f in files]
+    return out
+
+
+def _proxy(ctx: ServerContext) -> ArtifactScope:
+    if not ctx.settings.serve_artifacts:
+        raise EndpointNotFound(
+            "The artifact proxy is disabled: the server runs with --no-serve-artifacts"
+        )
+    return ctx.artifacts.proxy()
+
+
+async def _stream_body(request: Request) -> Any:
+    try:
+        async for chunk in request.stream():
+            if chunk:
+                yield chunk
+    except ClientDisconnect:
+        raise InvalidArgument("The client closed the connection during the upload") from None
+
+
+@table.raw("GET", f"{PROXY}/artifacts", "List a directory below the artifacts destination (basenames)",
+           ("path",))
+async def proxy_list(ctx: ServerContext, request: Request) -> Response:
+    p = await read_params(request)
+    scope = _proxy(ctx)
+    files = await run_in_threadpool(scope.list, p.opt_str("path"))
+    if not files:
+        return json_response({})
+    entries = []
+    for info in files:
+        entry = info.to_dict()
+        entry["path"] = info.path.rsplit("/", 1)[-1]
+        entries.append(entry)
+    return json_response({"files": entries})
+
+
+@table.raw("PUT", f"{PROXY}/artifacts/{{artifact_path:path}}", "Upload one file (raw body, streamed)",
+           ("artifact_path!",), body="bytes")
+async def proxy_upload(ctx: ServerContext, request: Request) -> Response:
+    scope = _proxy(ctx)
+    path = request.path_params["artifact_path"]
+    scope.full_path(path)  # validate before reading any byte of the body
+    await scope.write_stream(path, _stream_body(request))
+    return json_response({})
+
+
+@table.raw("GET", f"{PROXY}/artifacts/{{artifact_path:path}}", "Download one file (streamed, Range)",
+           ("artifact_path!",), produces="application/octet-stream")
+async def proxy_download(ctx: ServerContext, request: Request) -> Response:
+    return await download_response(_proxy(ctx), request.path_params["artifact_path"], request)
+
+
+@table.raw("DELETE", f"{PROXY}/artifacts/{{artifact_path:path}}", "Delete a file or a directory tree",
+           ("artifact_path!",))
+async def proxy_delete(ctx: ServerContext, request: Request) -> Response:
+    scope = _proxy(ctx)
+    path = request.path_params["artifact_path"]
+    if not scope.full_path(path):
+        raise InvalidArgument("Invalid path: refusing to delete the artifacts root")
+    await run_in_threadpool(scope.delete, path)
+    return json_response({})
+
+
+@table.raw("POST", f"{PROXY}/mpu/{{action}}/{{artifact_path:path}}",
+           "Multipart uploads (not supported: answers 501 so clients fall back to PUT)",
+           ("action!", "artifact_path!"))
+async def proxy_multipart(ctx: ServerContext, request: Request) -> Response:
+    raise NotImplementedByServer("Multipart uploads are not supported by this server")
+
+
+@table.raw("GET", "/get-artifact", "Download one file of a run's artifacts (UI)",
+           ("run_id!", "run_uuid", "path!"), mirror=False, produces="application/octet-stream")
+async def get_artifact(ctx: ServerContext, request: Request) -> Response:
+    p = await read_params(request)
+    run_id = p.run_id()
+    path = p.req_str("path")
+    run = await run_in_threadpool(ctx.store.get_run, run_id)
+    return await download_response(ctx.artifacts.for_uri(run.info.artifact_uri), path, request)
+
+
+@table.raw("POST", f"{AJAX}/upload-artifact", "Upload one file into a run's artifacts (UI, raw body)",
+           ("run_uuid!", "run_id", "path!"), mirror=False, body="bytes")
+async def upload_artifact(ctx: ServerContext, request: Request) -> Response:
+    query: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        query.setdefault(key, []).append(value)
+    p = Params(query, from_query=True)
+    run_id = p.run_id()
+    path = p.req_str("path")
+    run = await run_in_threadpool(ctx.store.get_run, run_id)
+    scope = ctx.artifacts.for_uri(run.info.artifact_uri)
+    scope.full_path(path)
+    await scope.write_stream(path, _stream_body(request))
+    return json_response({})

@@ -1,0 +1,139 @@
+"""The route table: one declaration per endpoint registers it and documents it (OpenAPI).
+
+Each routes module owns a ``RouteTable`` and declares its endpoints with
+``@table.json(...)`` (a synchronous handler ``(ctx, params) -> dict`` run in the
+thread pool, answered as JSON) or ``@table.raw(...)`` (an async handler
+``(ctx, request) -> Response`` for streaming and non-JSON routes). ``build_routes``
+turns every table into Starlette routes, mirroring ``/api/...`` paths under
+``/ajax-api/...`` for the web UI; ``tracklog.server.openapi`` reads the same tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from tracklog.server.context import ServerContext
+from tracklog.server.request import Params, read_params
+from tracklog.server.responses import json_response
+
+__all__ = ["API", "API_3", "AJAX", "ApiRoute", "RouteTable", "build_routes", "field_spec"]
+
+API = "/api/2.0/mlflow"
+API_3 = "/api/3.0/mlflow"
+AJAX = "/ajax-api/2.0/mlflow"
+
+JsonHandler = Callable[[ServerContext, Params], dict[str, Any]]
+RawHandler = Callable[[ServerContext, Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRoute:
+    method: str
+    path: str  # full path, e.g. /api/2.0/mlflow/runs/get
+    summary: str
+    tag: str
+    fields: tuple[str, ...] = ()  # "name", "name!" (required), "name:int", "name:[str]"...
+    json_handler: JsonHandler | None = None
+    raw_handler: RawHandler | None = None
+    mirror: bool = True  # also serve /ajax-api/... for /api/... paths
+    body: str = "json"  # request body kind for docs: json | bytes | none
+    produces: str = "application/json"
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        if self.mirror and self.path.startswith("/api/"):
+            return (self.path, "/ajax-api/" + self.path[len("/api/"):])
+        return (self.path,)
+
+
+def field_spec(spec: str) -> tuple[str, str, bool]:
+    """Parse ``"name!:type"`` into (name, type, required); the type defaults to str."""
+    name, _, kind = spec.partition(":")
+    required = name.endswith("!")
+    return name.rstrip("!"), kind or "str", required
+
+
+class RouteTable:
+    """The endpoints of one resource module."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.routes: list[ApiRoute] = []
+
+    def json(self, method: str, path: str, summary: str, fields: Iterable[str] = (), *,
+             mirror: bool = True) -> Callable[[JsonHandler], JsonHandler]:
+        def register(handler: JsonHandler) -> JsonHandler:
+            self.routes.append(ApiRoute(method, path, summary, self.tag, tuple(fields),
+                                        json_handler=handler, mirror=mirror,
+                                        body="none" if method == "GET" else "json"))
+            return handler
+
+        return register
+
+    def raw(self, method: str, path: str, summary: str, fields: Iterable[str] = (), *,
+            mirror: bool = True, body: str = "none",
+            produces: str = "application/json") -> Callable[[RawHandler], RawHandler]:
+        def register(handler: RawHandler) -> RawHandler:
+            self.routes.append(ApiRoute(method, path, summary, self.tag, tuple(fields),
+                                        raw_handler=handler, mirror=mirror, body=body, produces=produces))
+            return handler
+
+        return register
+
+
+def _endpoint(route: ApiRoute, ctx: ServerContext) -> Callable[[Request], Awaitable[Response]]:
+    if route.raw_handler is not None:
+        raw = route.raw_handler
+
+        async def raw_endpoint(request: Request) -> Response:
+            return await raw(ctx, request)
+
+        return raw_endpoint
+    handler = route.json_handler
+    assert handler is not None
+
+    async def json_endpoint(request: Request) -> Response:
+        params = await read_params(request)
+        result = await run_in_threadpool(handler, ctx, params)
+        return json_response(result)
+
+    return json_endpoint
+
+
+def all_routes() -> list[ApiRoute]:
+    """Every declared endpoint, in registration order (the one source of truth)."""
+    from tracklog.server.routes import TABLES
+
+    return [route for table in TABLES for route in table.routes]
+
+
+def build_routes(ctx: ServerContext) -> list[BaseRoute]:
+    """Starlette routes for every endpoint; several methods on one path share a Route."""
+    by_path: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
+    for route in all_routes():
+        endpoint = _endpoint(route, ctx)
+        for path in route.paths:
+            by_path.setdefault(path, {})[route.method] = endpoint
+    out: list[BaseRoute] = []
+    for path, methods in by_path.items():
+        out.append(Route(path, _dispatch(methods), methods=list(methods)))
+    return out
+
+
+def _dispatch(methods: dict[str, Callable[[Request], Awaitable[Response]]]
+              ) -> Callable[[Request], Awaitable[Response]]:
+    if len(methods) == 1:
+        return next(iter(methods.values()))
+
+    async def endpoint(request: Request) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return await methods[method](request)
+
+    return endpoint

@@ -1,0 +1,66 @@
+"""The settings table: env vars and MLflow aliases, CLI options, docs freshness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from click.testing import CliRunner
+
+from tracklog.cli.server import server
+from tracklog.server.settings import SETTINGS, Settings
+from tracklog.server.settings_docs import refresh_docs
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "server.md"
+
+
+def test_docs_table_is_current() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    assert refresh_docs(text) == text, (
+        "docs/server.md is stale: run python -m tracklog.server.settings_docs docs/server.md"
+    )
+
+
+def test_every_setting_is_a_cli_option_with_env_vars() -> None:
+    options = {p.name: p for p in server.params if isinstance(p, click.Option)}
+    for row in SETTINGS:
+        assert row.name in options
+        assert list(options[row.name].envvar or []) == list(row.env)
+        assert row.env[0].startswith("TRACKLOG_") and row.env[1].startswith("MLFLOW_")
+
+
+def test_mlflow_aliases_and_precedence() -> None:
+    env = {
+        "MLFLOW_BACKEND_STORE_URI": "sqlite:////tmp/a.db",
+        "MLFLOW_PORT": "6000",
+        "TRACKLOG_PORT": "7000",
+        "MLFLOW_SERVE_ARTIFACTS": "false",
+        "MLFLOW_SERVER_ALLOWED_HOSTS": "a.example, 10.0.0.0/8",
+        "MLFLOW_SERVER_CORS_ALLOWED_ORIGINS": "https://ui.example",
+        "MLFLOW_WORKERS": "3",
+        "MLFLOW_STATIC_PREFIX": "/ml",
+    }
+    s = Settings.from_env(env)
+    assert s.backend_store_uri == "sqlite:////tmp/a.db"
+    assert s.port == 7000
+    assert s.serve_artifacts is False
+    assert s.allowed_hosts == ("a.example", "10.0.0.0/8")
+    assert s.cors_allowed_origins == ("https://ui.example",)
+    assert s.workers == 3
+    assert Settings.from_env(s.to_env()) == s
+
+
+def test_resolved_defaults(tmp_path: Path) -> None:
+    s = Settings().resolved(tmp_path)
+    assert s.backend_store_uri == f"sqlite:///{tmp_path.resolve()}/mlruns/tracklog.db"
+    assert s.default_artifact_root == "mlflow-artifacts:/"
+    assert s.artifacts_destination == (tmp_path.resolve() / "mlruns" / "artifacts").as_uri()
+    direct = Settings(serve_artifacts=False).resolved(tmp_path)
+    assert direct.default_artifact_root == (tmp_path.resolve() / "mlruns" / "artifacts").as_uri()
+    assert Settings(static_prefix="ml/").resolved(tmp_path).static_prefix == "/ml"
+
+
+def test_cli_help_lists_every_flag() -> None:
+    out = CliRunner().invoke(server, ["--help"]).output
+    for row in SETTINGS:
+        assert row.flag.split("/")[0] in out
