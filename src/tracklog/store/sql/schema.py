@@ -55,6 +55,8 @@ class ValueKind(enum.IntEnum):
     NAN = 1
     POS_INF = 2
     NEG_INF = 3
+    # SQLite stores a REAL that equals an integer as an integer, dropping the sign of -0.0.
+    NEG_ZERO = 4
 
 
 def Str(length: int) -> TypeEngine[str]:  # noqa: N802 - reads like a type

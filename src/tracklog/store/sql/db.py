@@ -1,0 +1,96 @@
+"""Transactions: one call = one transaction, transient failures retried as a whole.
+
+``Database.write(fn, ...)`` runs ``fn(conn, ...)`` in a write transaction (on
+SQLite ``BEGIN IMMEDIATE``). Deadlocks, serialization failures and a locked
+SQLite database roll the transaction back and run ``fn`` again (a few times,
+with a short backoff); anything else is rolled back and raised. A database that
+stays unreachable surfaces as ``TemporarilyUnavailable`` (503, retried by
+clients), never as an internal error.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from tracklog.exceptions import TemporarilyUnavailable
+from tracklog.store.sql.engine import WRITE_OPTION
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_RETRIES = 6
+# MySQL/MariaDB: deadlock, lock wait timeout. PostgreSQL: serialization failure, deadlock.
+_MYSQL_TRANSIENT = {1213, 1205}
+_PG_TRANSIENT = {"40001", "40P01"}
+
+
+def is_transient(exc: BaseException) -> bool:
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if sqlstate in _PG_TRANSIENT:
+        return True
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _MYSQL_TRANSIENT:
+        return True
+    text = str(orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+class Database:
+    """An engine plus the transaction helpers every store module uses."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect: str = engine.dialect.name
+
+    @property
+    def is_mysql(self) -> bool:
+        return self.dialect in ("mysql", "mariadb")
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read transaction (a consistent snapshot where the database offers one)."""
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except OperationalError as exc:
+            raise _unavailable(exc) from exc
+
+    def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        with self.reading() as conn:
+            return fn(conn, *args, **kwargs)
+
+    def write(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(_RETRIES):
+            try:
+                with self.engine.connect() as conn:
+                    conn.execution_options(**{WRITE_OPTION: True})
+                    with conn.begin():
+                        return fn(conn, *args, **kwargs)
+            except DBAPIError as exc:
+                if is_transient(exc) and attempt < _RETRIES - 1:
+                    time.sleep(0.01 * (2**attempt) * (1 + random.random()))
+                    continue
+                if isinstance(exc, OperationalError):
+                    raise _unavailable(exc) from exc
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _unavailable(exc: OperationalError) -> TemporarilyUnavailable:
+    return TemporarilyUnavailable(f"The tracking database is unavailable ({type(exc.orig).__name__})")
+
+
+def chunks(items: list[Any], size: int = 2000) -> Iterator[list[Any]]:
+    """Split long IN lists (SQLite and PostgreSQL cap the number of bound parameters)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,84 @@
+"""The few statements whose SQL differs per database: insert-if-absent and upsert.
+
+PostgreSQL and SQLite use ``INSERT ... ON CONFLICT``; MySQL/MariaDB use
+``INSERT ... ON DUPLICATE KEY UPDATE`` (a no-op assignment stands in for
+"do nothing" so that, unlike ``INSERT IGNORE``, no other error is swallowed).
+Every helper takes a list of row dicts and runs one statement: an executemany
+on SQLite and MySQL (PyMySQL folds it into one multi-row INSERT), and on
+PostgreSQL one ``INSERT ... SELECT * FROM unnest(<one array per column>)``,
+whose SQL text is constant (cached, prepared) and costs one round trip per
+batch instead of one per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, TextClause, text
+from sqlalchemy.dialects import mysql, sqlite
+from sqlalchemy.dialects.postgresql.base import PGDialect
+
+_PG = PGDialect()  # type: ignore[no-untyped-call]
+_pg_statements: dict[tuple[str, tuple[str, ...], str], TextClause] = {}
+
+
+def pg_unnest_insert(table: Table, columns: tuple[str, ...], conflict: str) -> TextClause:
+    """``INSERT INTO t (cols) SELECT * FROM unnest(:col::type[], ...) <conflict>`` (cached)."""
+    key = (table.name, columns, conflict)
+    stmt = _pg_statements.get(key)
+    if stmt is None:
+        names = ", ".join(f'"{c}"' for c in columns)
+        arrays = ", ".join(f"CAST(:{c} AS {table.c[c].type.compile(dialect=_PG)}[])" for c in columns)
+        stmt = text(f'INSERT INTO "{table.name}" ({names}) SELECT * FROM unnest({arrays}) {conflict}')
+        _pg_statements[key] = stmt
+    return stmt
+
+
+def columnar(rows: Sequence[dict[str, Any]], columns: tuple[str, ...]) -> dict[str, list[Any]]:
+    return {c: [r.get(c) for r in rows] for c in columns}
+
+
+def _columns(table: Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.columns)
+
+
+def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows; rows whose primary key (or unique key) already exists are skipped."""
+    if not rows:
+        return
+    name = conn.dialect.name
+    if name == "postgresql":
+        cols = _columns(table)
+        conn.execute(pg_unnest_insert(table, cols, "ON CONFLICT DO NOTHING"), columnar(rows, cols))
+    elif name == "sqlite":
+        conn.execute(sqlite.insert(table).on_conflict_do_nothing(), list(rows))
+    else:
+        first_pk = next(iter(table.primary_key.columns))
+        stmt = mysql.insert(table).on_duplicate_key_update({first_pk.name: first_pk})
+        conn.execute(stmt, list(rows))
+
+
+def upsert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], update: Sequence[str]
+) -> None:
+    """Insert rows; on a primary-key conflict overwrite the ``update`` columns (last write wins)."""
+    if not rows:
+        return
+    name = conn.dialect.name
+    keys = [c.name for c in table.primary_key.columns]
+    if name == "postgresql":
+        cols = tuple(c for c in _columns(table) if c in rows[0])
+        sets = ", ".join(f'"{c}" = excluded."{c}"' for c in update)
+        targets = ", ".join(f'"{k}"' for k in keys)
+        upsert_sql = pg_unnest_insert(table, cols, f"ON CONFLICT ({targets}) DO UPDATE SET {sets}")
+        conn.execute(upsert_sql, columnar(rows, cols))
+    elif name == "sqlite":
+        ins = sqlite.insert(table)
+        stmt = ins.on_conflict_do_update(
+            index_elements=keys, set_={c: ins.excluded[c] for c in update}
+        )
+        conn.execute(stmt, list(rows))
+    else:
+        mins = mysql.insert(table)
+        conn.execute(mins.on_duplicate_key_update({c: mins.inserted[c] for c in update}), list(rows))

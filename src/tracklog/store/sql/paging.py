@@ -1,0 +1,47 @@
+"""Opaque page tokens: base64 of a JSON object, validated on the way back in."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from tracklog.exceptions import InvalidArgument
+
+_MAX_TOKEN_LENGTH = 8192
+
+
+def encode_token(offset: int, **context: Any) -> str:
+    payload = {"offset": offset, **context}
+    return base64.urlsafe_b64encode(json.dumps(payload, sort_keys=True).encode()).decode()
+
+
+def decode_token(token: str | None, **expected: Any) -> int:
+    """The offset carried by ``token`` (0 when absent); checks any embedded request fields."""
+    if not token:
+        return 0
+    if not isinstance(token, str) or len(token) > _MAX_TOKEN_LENGTH:
+        raise InvalidArgument("Invalid page token")
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeError):
+        raise InvalidArgument(f"Invalid page token {token[:100]!r}: not a tracklog page token") from None
+    if not isinstance(payload, dict):
+        raise InvalidArgument("Invalid page token: not a tracklog page token")
+    offset = payload.get("offset")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidArgument("Invalid page token: bad offset")
+    for name, value in expected.items():
+        if payload.get(name) != value:
+            raise InvalidArgument(
+                f"Invalid page token: it was issued for a different {name}; repeat the original request"
+            )
+    return offset
+
+
+def page_of(rows: list[Any], offset: int, max_results: int, **context: Any) -> tuple[list[Any], str | None]:
+    """Split rows fetched with ``LIMIT max_results + 1`` into a page and the next token."""
+    if len(rows) > max_results:
+        return rows[:max_results], encode_token(offset + max_results, **context)
+    return rows, None

@@ -1,0 +1,201 @@
+"""Runs: create (generated names, the ``mlflow.runName`` tag), read, update, lifecycle, tags, search."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from tracklog.entities import Run, RunInfo, RunStatus, RunTag, ViewType
+from tracklog.exceptions import InvalidArgument, NotFound
+from tracklog.search import runs_search
+from tracklog.store.sql import schema as s
+from tracklog.store.sql.dialect import upsert
+from tracklog.store.sql.experiments import ACTIVE, DELETED, active_experiment_row, now_ms
+from tracklog.store.sql.loader import load_runs
+from tracklog.store.sql.names import random_name
+from tracklog.store.sql.paging import decode_token, page_of
+from tracklog.store.sql.rows import AnyRow, join_uri, run_info_from_row
+from tracklog.validation import (
+    INT64_MAX,
+    MAX_RUN_NAME_LENGTH,
+    MAX_USER_ID_LENGTH,
+    check_text,
+    validate_experiment_id,
+    validate_run_id,
+    validate_run_tag,
+)
+
+RUN_NAME_TAG = "mlflow.runName"
+
+
+def run_row(conn: Connection, run_id: str) -> AnyRow:
+    validate_run_id(run_id)
+    row = conn.execute(select(s.runs).where(s.runs.c.run_uuid == run_id)).first()
+    if row is None:
+        raise NotFound(f"Run with id={run_id} not found")
+    return row
+
+
+def active_run_row(conn: Connection, run_id: str) -> AnyRow:
+    """The run's row; InvalidArgument when it is deleted (nothing may be logged to it)."""
+    row = run_row(conn, run_id)
+    if row.lifecycle_stage != ACTIVE:
+        raise InvalidArgument(
+            f"The run {run_id} must be in the 'active' state. Current state is {row.lifecycle_stage}."
+        )
+    return row
+
+
+def _check_time(field: str, value: int | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT64_MAX:
+        raise InvalidArgument(f"{field} must be an integer in [0, 2^63), got {value!r}")
+
+
+def _check_run_name(name: str) -> str:
+    return check_text("run name", name, MAX_RUN_NAME_LENGTH)
+
+
+def create_run(
+    conn: Connection,
+    experiment_id: str,
+    user_id: str | None,
+    start_time: int | None,
+    tags: Sequence[RunTag],
+    run_name: str | None,
+) -> str:
+    validate_experiment_id(experiment_id)
+    check_text("user_id", user_id or "", MAX_USER_ID_LENGTH)
+    _check_time("start_time", start_time)
+    for tag in tags:
+        validate_run_tag(tag)
+    tag_map = {t.key: t.value for t in tags}
+    tag_name = tag_map.get(RUN_NAME_TAG)
+    if run_name and tag_name is not None and run_name != tag_name:
+        raise InvalidArgument(
+            f"Both 'run_name' ({run_name!r}) and the tag '{RUN_NAME_TAG}' ({tag_name!r}) were given "
+            "and they differ; give one of them or the same value in both"
+        )
+    name = run_name or tag_name or random_name()
+    _check_run_name(name)
+    tag_map[RUN_NAME_TAG] = name
+    experiment = active_experiment_row(conn, experiment_id)
+    run_id = uuid.uuid4().hex
+    conn.execute(
+        insert(s.runs).values(
+            run_uuid=run_id,
+            name=name,
+            experiment_id=experiment.experiment_id,
+            user_id=user_id or "",
+            status=RunStatus.RUNNING.value,
+            start_time=start_time if start_time is not None else now_ms(),
+            end_time=None,
+            lifecycle_stage=ACTIVE,
+            artifact_uri=join_uri(experiment.artifact_location, run_id, "artifacts"),
+        )
+    )
+    conn.execute(
+        insert(s.tags), [{"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()]
+    )
+    return run_id
+
+
+def get_run(conn: Connection, run_id: str) -> Run:
+    return load_runs(conn, [run_row(conn, run_id)])[0]
+
+
+def update_run_info(
+    conn: Connection,
+    run_id: str,
+    status: RunStatus | None,
+    end_time: int | None,
+    run_name: str | None,
+) -> RunInfo:
+    row = active_run_row(conn, run_id)
+    _check_time("end_time", end_time)
+    values: dict[str, Any] = {}
+    if status is not None:
+        values["status"] = RunStatus.parse(status).value
+    if end_time is not None:
+        values["end_time"] = end_time
+    if run_name:
+        values["name"] = _check_run_name(run_name)
+        upsert(conn, s.tags, [{"run_uuid": run_id, "key": RUN_NAME_TAG, "value": run_name}], ["value"])
+    if values:
+        conn.execute(update(s.runs).where(s.runs.c.run_uuid == run_id).values(values))
+    return run_info_from_row(run_row(conn, run_id)) if values else run_info_from_row(row)
+
+
+def delete_run(conn: Connection, run_id: str) -> None:
+    run_row(conn, run_id)
+    conn.execute(
+        update(s.runs)
+        .where(s.runs.c.run_uuid == run_id, s.runs.c.lifecycle_stage == ACTIVE)
+        .values(lifecycle_stage=DELETED, deleted_time=now_ms())
+    )
+
+
+def restore_run(conn: Connection, run_id: str) -> None:
+    row = run_row(conn, run_id)
+    experiment = conn.execute(
+        select(s.experiments.c.lifecycle_stage).where(s.experiments.c.experiment_id == row.experiment_id)
+    ).scalar()
+    if experiment != ACTIVE:
+        raise InvalidArgument(f"Cannot restore run {run_id}: its experiment is deleted; restore it first")
+    conn.execute(
+        update(s.runs)
+        .where(s.runs.c.run_uuid == run_id)
+        .values(lifecycle_stage=ACTIVE, deleted_time=None)
+    )
+
+
+def write_tags(conn: Connection, run_id: str, tags: Sequence[RunTag]) -> None:
+    """Upsert validated tags (last one wins within the call); keeps the run name in sync."""
+    if not tags:
+        return
+    latest = {t.key: t.value for t in tags}
+    if RUN_NAME_TAG in latest:
+        name = _check_run_name(latest[RUN_NAME_TAG])
+        conn.execute(update(s.runs).where(s.runs.c.run_uuid == run_id).values(name=name))
+    rows = [{"run_uuid": run_id, "key": k, "value": v} for k, v in sorted(latest.items())]
+    upsert(conn, s.tags, rows, ["value"])
+
+
+def set_tag(conn: Connection, run_id: str, tag: RunTag) -> None:
+    validate_run_tag(tag)
+    active_run_row(conn, run_id)
+    write_tags(conn, run_id, [tag])
+
+
+def delete_tag(conn: Connection, run_id: str, key: str) -> None:
+    active_run_row(conn, run_id)
+    result = conn.execute(delete(s.tags).where(s.tags.c.run_uuid == run_id, s.tags.c.key == key))
+    if result.rowcount == 0:
+        raise NotFound(f"No tag with name: {key} in run with id {run_id}")
+
+
+def search_runs(
+    conn: Connection,
+    experiment_ids: Sequence[str],
+    filter_string: str | None,
+    run_view_type: ViewType,
+    max_results: int,
+    order_by: Sequence[str] | None,
+    page_token: str | None,
+) -> tuple[list[Run], str | None]:
+    offset = decode_token(page_token)
+    ids = [validate_experiment_id(e) for e in experiment_ids]
+    compiled = runs_search(filter_string, order_by, conn.dialect.name)
+    if not ids:
+        return [], None
+    stages = [stage.value for stage in ViewType.parse(run_view_type).stages()]
+    query = select(s.runs).where(s.runs.c.experiment_id.in_(ids), s.runs.c.lifecycle_stage.in_(stages))
+    if compiled.where is not None:
+        query = query.where(compiled.where)
+    query = query.order_by(*compiled.order_by).limit(max_results + 1).offset(offset)
+    rows, token = page_of(list(conn.execute(query)), offset, max_results)
+    return load_runs(conn, rows), token
