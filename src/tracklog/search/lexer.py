@@ -25,11 +25,12 @@ from __future__ import annotations
 import enum
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tracklog.search.errors import invalid
 
-__all__ = ["KEYWORDS", "Kind", "Token", "tokenize"]
+__all__ = ["KEYWORDS", "Kind", "Token", "iter_tokens", "tokenize"]
 
 KEYWORDS = frozenset({"AND", "OR", "NOT", "LIKE", "ILIKE", "IN", "IS", "NULL"})
 
@@ -53,7 +54,10 @@ class Kind(enum.Enum):
     EOF = "end of input"
 
 
-@dataclass(frozen=True)
+_PUNCTUATION = {"(": Kind.LPAREN, ")": Kind.RPAREN, ",": Kind.COMMA}
+
+
+@dataclass(frozen=True, slots=True)
 class Token:
     kind: Kind
     text: str
@@ -67,8 +71,8 @@ class Token:
     number: int | float = 0
 
     def describe(self) -> str:
-        if self.kind is Kind.EOF:
-            return "end of input"
+        if self.kind in (Kind.EOF, Kind.LPAREN, Kind.RPAREN, Kind.COMMA):
+            return str(self.kind.value)
         return f"{self.kind.value} '{self.text}'"
 
 
@@ -77,28 +81,26 @@ class _Lexer:
         self.text = text
         self.what = what
         self.pos = 0
-        self.tokens: list[Token] = []
 
     def fail(self, message: str, position: int) -> Exception:
         return invalid(self.what, self.text, message, position)
 
-    def run(self) -> list[Token]:
+    def run(self) -> Iterator[Token]:
         text = self.text
         while True:
             while self.pos < len(text) and text[self.pos] in _SPACE:
                 self.pos += 1
             if self.pos >= len(text):
-                self.tokens.append(Token(Kind.EOF, "", len(text)))
-                return self.tokens
-            self.tokens.append(self.next_token())
+                yield Token(Kind.EOF, "", len(text))
+                return
+            yield self.next_token()
 
     def next_token(self) -> Token:
         text, start = self.text, self.pos
         char = text[start]
-        simple = {"(": Kind.LPAREN, ")": Kind.RPAREN, ",": Kind.COMMA}
-        if char in simple:
+        if char in _PUNCTUATION:
             self.pos += 1
-            return Token(simple[char], char, start)
+            return Token(_PUNCTUATION[char], char, start)
         for op in _OPERATORS:
             if text.startswith(op, start):
                 self.pos += len(op)
@@ -177,6 +179,15 @@ class _Lexer:
         return Token(Kind.NUMBER, raw, start, number=value)
 
 
-def tokenize(text: str, what: str = "filter") -> list[Token]:
-    """Split ``text`` into tokens, ending with ``EOF``; ``what`` names the input in errors."""
+def iter_tokens(text: str, what: str = "filter") -> Iterator[Token]:
+    """Lazily split ``text`` into tokens, ending with ``EOF``; ``what`` names the input in errors.
+
+    Lazy so that a parser hitting a limit stops reading: the work stays bounded
+    by the limits rather than by the length of the input.
+    """
     return _Lexer(text, what).run()
+
+
+def tokenize(text: str, what: str = "filter") -> list[Token]:
+    """All tokens of ``text`` (see ``iter_tokens``)."""
+    return list(iter_tokens(text, what))

@@ -44,7 +44,7 @@ from tracklog.search.ast import (
 )
 from tracklog.search.errors import invalid
 from tracklog.search.identifiers import AttrType, EntitySpec, describe, resolve_prefix
-from tracklog.search.lexer import Kind, Token, tokenize
+from tracklog.search.lexer import Kind, Token, iter_tokens
 
 __all__ = ["Parser", "parse_filter"]
 
@@ -63,19 +63,19 @@ class Parser:
         self.text = text
         self.spec = spec
         self.what = what
-        self.tokens = tokenize(text, what)
-        self.index = 0
+        self.tokens = iter_tokens(text, what)
+        self.current = next(self.tokens)
         self.comparisons = 0
         self.list_items = 0
 
     # -- token helpers -------------------------------------------------------
     def peek(self) -> Token:
-        return self.tokens[self.index]
+        return self.current
 
     def advance(self) -> Token:
-        token = self.tokens[self.index]
+        token = self.current
         if token.kind is not Kind.EOF:
-            self.index += 1
+            self.current = next(self.tokens)
         return token
 
     def at_keyword(self, *words: str) -> bool:
@@ -193,23 +193,25 @@ class Parser:
         return key
 
     def operator(self) -> Op:
-        token = self.advance()
+        token = self.peek()
         if token.kind is Kind.OP:
+            self.advance()
             return Op(token.value)
-        if token.kind is Kind.KEYWORD:
+        if token.kind is Kind.KEYWORD and token.value in ("LIKE", "ILIKE", "IN", "NOT", "IS"):
+            self.advance()
             if token.value in ("LIKE", "ILIKE", "IN"):
                 return Op(token.value)
-            if token.value == "NOT" and self.at_keyword("LIKE", "ILIKE", "IN"):
+            if token.value == "NOT":
+                if not self.at_keyword("LIKE", "ILIKE", "IN"):
+                    raise self.unexpected("LIKE, ILIKE or IN after NOT")
                 return Op("NOT " + self.advance().value)
-            if token.value == "IS":
-                negated = self.at_keyword("NOT")
-                if negated:
-                    self.advance()
-                if not self.at_keyword("NULL"):
-                    raise self.unexpected("NULL")
+            negated = self.at_keyword("NOT")
+            if negated:
                 self.advance()
-                return Op.IS_NOT_NULL if negated else Op.IS_NULL
-        self.index -= 1 if token.kind is not Kind.EOF else 0
+            if not self.at_keyword("NULL"):
+                raise self.unexpected("NULL")
+            self.advance()
+            return Op.IS_NOT_NULL if negated else Op.IS_NULL
         raise self.unexpected("a comparison operator (" + _op_list(frozenset(Op)) + ")")
 
     def value(self, op: Op) -> Value | None:
@@ -236,22 +238,25 @@ class Parser:
         self.advance()
         if self.peek().kind is Kind.RPAREN:
             raise self.fail("empty list of values", start.position)
-        items = [self.scalar()]
+        items = [self.list_item(start)]
         while self.peek().kind is Kind.COMMA:
             self.advance()
             if self.peek().kind is Kind.RPAREN:
                 break
-            items.append(self.scalar())
+            items.append(self.list_item(start))
         if self.peek().kind is not Kind.RPAREN:
             raise self.unexpected(f"',' or ')' to close the list at position {start.position}")
         self.advance()
-        self.list_items += len(items)
+        return ListValue(tuple(items), start.position)
+
+    def list_item(self, start: Token) -> Scalar:
+        self.list_items += 1
         if self.list_items > limits.MAX_LIST_ITEMS:
             raise self.fail(
                 f"IN lists hold more than the limit of {limits.MAX_LIST_ITEMS} values in total",
                 start.position,
             )
-        return ListValue(tuple(items), start.position)
+        return self.scalar()
 
     # -- type rules ----------------------------------------------------------
     def rules(self, identifier: Identifier) -> tuple[frozenset[Op], str]:
