@@ -1,0 +1,89 @@
+"""Smoke test of the benchmark harness: quick scale, tracklog only, no timing assertions.
+
+It runs ``python -m benchmarks --only tracklog --scale quick`` as a user would (a real
+``tracklog server`` subprocess on 127.0.0.1) with the official mlflow client taken from
+this environment (the ``dev`` extra pins it), so CI needs no separate mlflow venv, and
+checks that the table and the JSON file are well formed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REST_WORKLOADS = {"log metric", "log batch", "run create", "search", "metric history", "get wide run",
+                  "artifacts", "concurrent writers"}
+RESULT_KEYS = {"client", "workload", "metric", "unit", "better", "target", "values", "median", "ratio",
+               "detail"}
+
+
+def _has_official_client() -> bool:
+    try:
+        import mlflow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    tmp = tmp_path_factory.mktemp("bench")
+    out = tmp / "out.json"
+    args = [sys.executable, "-m", "benchmarks", "--only", "tracklog", "--scale", "quick",
+            "--json", str(out), "--workdir", str(tmp / "work")]
+    if _has_official_client():
+        args += ["--client-python", sys.executable]
+    else:
+        args += ["--skip", "official_client"]
+    env = {**os.environ, "COLUMNS": "200"}
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=240, env=env,
+                          stdin=subprocess.DEVNULL)
+    return proc, out
+
+
+@pytest.mark.timeout(300)
+def test_quick_run_succeeds(quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    proc, out = quick_run
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert out.exists()
+
+
+@pytest.mark.timeout(300)
+def test_table_is_printed(quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    proc, _ = quick_run
+    assert "tracklog vs mlflow" in proc.stdout
+    assert "tracklog" in proc.stdout.splitlines()[2]  # header row names the server column
+    for workload in REST_WORKLOADS:
+        assert workload in proc.stdout
+
+
+@pytest.mark.timeout(300)
+def test_json_is_well_formed(quick_run: tuple[subprocess.CompletedProcess[str], Path]) -> None:
+    _, out = quick_run
+    data = json.loads(out.read_text())
+    assert data["servers"] == ["tracklog"]
+    assert data["errors"] == []
+    meta = data["meta"]
+    assert meta["scale"] == "quick" and meta["backend"] == "sqlite" and meta["repeat"] == 1
+    assert {"cpu", "cores", "memory_gib"} <= set(meta["machine"])
+    assert {r["workload"] for r in data["results"] if r["client"] == "rest"} == REST_WORKLOADS
+    if _has_official_client():
+        assert any(r["client"] == "mlflow-client" for r in data["results"])
+    rows = {(r["client"], r["workload"], r["metric"]) for r in data["results"]}
+    assert ("server", "server memory", "peak RSS") in rows
+    assert ("python", "client import", "import time") in rows
+    for result in data["results"]:
+        assert set(result) == RESULT_KEYS
+        assert result["better"] in ("lower", "higher", "none")
+        assert result["ratio"] is None  # one server: no ratio
+        values = result["values"]["tracklog"]
+        assert values and all(isinstance(v, (int, float)) for v in values)
+        median = result["median"]["tracklog"]
+        assert median is None or (isinstance(median, (int, float)) and not math.isnan(median))
