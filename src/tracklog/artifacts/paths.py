@@ -123,15 +123,21 @@ def contained(root: Path, relpath: str) -> Path:
 
 def _decode_to_fixpoint(value: str) -> str:
     for _ in range(MAX_DECODE_ROUNDS):
-        _check_characters(value)  # every intermediate spelling must be clean too
-        try:
-            decoded = unquote(value, encoding="utf-8", errors="strict")
-        except UnicodeDecodeError:
-            raise invalid_path("percent-encoding is not valid UTF-8") from None
+        decoded = _decode_once(value)
         if decoded == value:
             return value
         value = decoded
-    raise invalid_path("too many levels of percent-encoding")
+    if _decode_once(value) != value:
+        raise invalid_path("too many levels of percent-encoding")
+    return value
+
+
+def _decode_once(value: str) -> str:
+    _check_characters(value)  # every intermediate spelling must be clean too
+    try:
+        return unquote(value, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise invalid_path("percent-encoding is not valid UTF-8") from None
 
 
 def _check_characters(value: str) -> None:
