@@ -1,0 +1,366 @@
+"""Artifacts through a tracking server's artifact proxy (``/api/2.0/mlflow-artifacts``).
+
+Roots look like ``mlflow-artifacts:/1/<run>/artifacts`` (sent to the tracking server; a
+host in the URI, ``mlflow-artifacts://host:port/...``, replaces the tracking host but keeps
+its scheme and path prefix) or ``http(s)://host/api/2.0/mlflow-artifacts/artifacts/1/...``.
+
+Uploads are one streamed PUT per file (never read whole into memory); trees go up and
+down through a small thread pool; downloads are streamed into a temporary file beside the
+target and renamed into place when complete.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import os
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, suppress
+from typing import Any, BinaryIO
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from tracklog.artifacts.base import CHUNK_SIZE, ArtifactRepository
+from tracklog.artifacts.paths import safe_relpath
+from tracklog.client.transport import HttpTransport, get_transport
+from tracklog.entities import FileInfo
+from tracklog.exceptions import InvalidArgument, NotFound
+
+__all__ = ["ARTIFACTS_API", "HttpArtifactRepository", "resolve_artifact_root"]
+
+ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"
+MAX_WORKERS = 8
+PROGRESS_MIN_BYTES = 50 * 1024 * 1024
+PROGRESS_MIN_FILES = 100
+_TRACKING_ENV = ("TRACKLOG_TRACKING_URI", "MLFLOW_TRACKING_URI")
+
+
+def _join(*parts: str) -> str:
+    return "/".join(p for p in parts if p)
+
+
+def resolve_artifact_root(root_uri: str, tracking_uri: str | None = None) -> tuple[str, str]:
+    """(server base URL, root path below the server's artifacts destination) of a root URI."""
+    parts = urlsplit(root_uri)
+    scheme = parts.scheme.lower()
+    if scheme == "mlflow-artifacts":
+        tracking = tracking_uri or next((os.environ[n] for n in _TRACKING_ENV if os.environ.get(n)), None)
+        track = urlsplit(tracking or "")
+        if track.scheme.lower() not in ("http", "https"):
+            if not parts.netloc:
+                raise InvalidArgument(
+                    f"'{root_uri}' is served by a tracking server: set an http(s) tracking URI "
+                    "(TRACKLOG_TRACKING_URI) to reach it"
+                )
+            track = urlsplit("http://")
+        server = f"{track.scheme.lower()}://{parts.netloc or track.netloc}{track.path.rstrip('/')}"
+        root = parts.path
+    elif scheme in ("http", "https"):
+        at = parts.path.find(ARTIFACTS_API)
+        if at < 0:
+            raise InvalidArgument(f"'{root_uri}' is not an artifact-proxy URL (no '{ARTIFACTS_API}' in it)")
+        server = f"{scheme}://{parts.netloc}{parts.path[:at]}"
+        root = parts.path[at + len(ARTIFACTS_API):]
+    else:
+        raise InvalidArgument(f"HttpArtifactRepository cannot serve '{root_uri}'")
+    return server, safe_relpath(root.strip("/"))
+
+
+class _Progress:
+    """A rich progress bar on a TTY for big transfers; otherwise does nothing."""
+
+    def __init__(self, description: str, total_bytes: int | None, files: int) -> None:
+        self._bar: Any = None
+        big = (total_bytes or 0) > PROGRESS_MIN_BYTES or files > PROGRESS_MIN_FILES
+        if not (big and sys.stderr.isatty()):
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                             TransferSpeedColumn(), console=Console(stderr=True), transient=True)
+        self._task = self._bar.add_task(description, total=total_bytes)
+        self._bar.start()
+
+    def advance(self, nbytes: int) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, nbytes)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+class _ReportingFile(io.FileIO):
+    """A file whose reads feed a progress bar (httpx streams it with Content-Length)."""
+
+    def __init__(self, path: str, progress: _Progress | None) -> None:
+        super().__init__(path, "rb")
+        self._progress = progress
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        if self._progress is not None and chunk:
+            self._progress.advance(len(chunk))
+        return chunk or b""
+
+
+class _ResponseReader(io.RawIOBase):
+    """A readable raw stream over a streaming response; closing it ends the request."""
+
+    def __init__(self, chunks: Iterator[bytes], finish: Callable[[], None]) -> None:
+        self._chunks = chunks
+        self._finish = finish
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = chunk
+        n = min(len(view), len(self._pending))
+        view[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._finish()
+        super().close()
+
+
+def _run_parallel(task: Callable[[Any], None], items: Sequence[Any], workers: int) -> None:
+    """Run ``task`` on every item with a thread pool; re-raise the first failure."""
+    if len(items) <= 1 or workers <= 1:
+        for item in items:
+            task(item)
+        return
+    with ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="tracklog-art") as pool:
+        futures = [pool.submit(task, item) for item in items]
+        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in pending:
+            future.cancel()
+        for future in futures:
+            if future.done() and not future.cancelled() and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+
+
+class HttpArtifactRepository(ArtifactRepository):
+    """Files below ``root_uri``, read and written through a tracking server's artifact proxy."""
+
+    def __init__(
+        self,
+        root_uri: str,
+        tracking_uri: str | None = None,
+        *,
+        transport: HttpTransport | None = None,
+        max_workers: int = MAX_WORKERS,
+    ) -> None:
+        super().__init__(root_uri)
+        self.server_url, self.root_path = resolve_artifact_root(root_uri, tracking_uri)
+        self._http = transport or get_transport(self.server_url)
+        self.max_workers = max_workers
+
+    # -- paths ---------------------------------------------------------------------
+    def _remote(self, path: str | None) -> str:
+        """Path below the server's destination root; the repository root when empty."""
+        return _join(self.root_path, safe_relpath(path))
+
+    def _file_endpoint(self, remote: str) -> str:
+        return ARTIFACTS_API + "/" + quote(remote, safe="/")
+
+    def _file_remote(self, path: str | None) -> str:
+        rel = safe_relpath(path)
+        if not rel:
+            raise InvalidArgument("Invalid path: a file path is required")
+        return _join(self.root_path, rel)
+
+    # -- uploads -------------------------------------------------------------------
+    def log_artifact(self, local_file: str, artifact_path: str | None = None) -> None:
+        rel = _join(safe_relpath(artifact_path), safe_relpath(os.path.basename(local_file)))
+        size = os.path.getsize(local_file)
+        progress = _Progress(f"upload {rel}", size, 1)
+        try:
+            self._put_file(local_file, rel, progress)
+        finally:
+            progress.close()
+
+    def log_artifacts(self, local_dir: str, artifact_path: str | None = None) -> None:
+        base = safe_relpath(artifact_path)
+        local_dir = os.path.abspath(local_dir)
+        jobs: list[tuple[str, str]] = []
+        for folder, _dirs, names in os.walk(local_dir):
+            sub = os.path.relpath(folder, local_dir)
+            sub_rel = "" if sub == "." else sub.replace(os.sep, "/")
+            for name in sorted(names):
+                jobs.append((os.path.join(folder, name), _join(base, safe_relpath(_join(sub_rel, name)))))
+        total = sum(os.path.getsize(local) for local, _ in jobs)
+        progress = _Progress(f"upload {len(jobs)} files", total, len(jobs))
+        many = len(jobs) > 1
+        try:
+            _run_parallel(
+                lambda job: self._put_file(job[0], job[1], None if many else progress,
+                                           after=progress if many else None),
+                jobs,
+                self.max_workers,
+            )
+        finally:
+            progress.close()
+
+    def _put_file(self, local_file: str, rel: str, progress: _Progress | None,
+                  after: _Progress | None = None) -> None:
+        mime = mimetypes.guess_type(rel)[0] or "application/octet-stream"
+        self._http.request(
+            "PUT",
+            self._file_endpoint(_join(self.root_path, rel)),
+            content=lambda: _ReportingFile(local_file, progress),
+            headers={"Content-Type": mime},
+        )
+        if after is not None:
+            after.advance(os.path.getsize(local_file))
+
+    def write_stream(self, path: str, chunks: Iterator[bytes]) -> int:
+        remote = self._file_remote(path)
+        written = 0
+
+        def counted() -> Iterator[bytes]:
+            nonlocal written
+            for chunk in chunks:
+                if chunk:
+                    written += len(chunk)
+                    yield chunk
+
+        mime = mimetypes.guess_type(remote)[0] or "application/octet-stream"
+        self._http.request("PUT", self._file_endpoint(remote), content=counted(),
+                           headers={"Content-Type": mime})
+        return written
+
+    # -- listing -------------------------------------------------------------------
+    def list_artifacts(self, path: str | None = None) -> list[FileInfo]:
+        rel = safe_relpath(path)
+        remote = _join(self.root_path, rel)
+        body = self._http.call("GET", ARTIFACTS_API, params={"path": remote or None})
+        infos: list[FileInfo] = []
+        for entry in body.get("files") or []:
+            if not isinstance(entry, dict):
+                continue
+            name = safe_relpath(str(entry.get("path", "")))
+            is_dir = bool(entry.get("is_dir", False))
+            size = entry.get("file_size")
+            # Protobuf JSON omits a zero size: a file without one is empty.
+            infos.append(FileInfo(_join(rel, name), is_dir, None if is_dir else int(size or 0)))
+        # Some servers list a file as itself: that is "a file", not a directory.
+        if rel and len(infos) == 1 and not infos[0].is_dir and infos[0].path == _join(rel, rel.split("/")[-1]):
+            return []
+        return sorted(infos, key=lambda f: f.path)
+
+    def file_size(self, path: str) -> int | None:
+        rel = safe_relpath(path)
+        if not rel:
+            return None
+        parent = rel.rpartition("/")[0]
+        for info in self.list_artifacts(parent or None):
+            if info.path == rel:
+                return None if info.is_dir else info.file_size
+        return None
+
+    def _walk(self, rel: str) -> tuple[list[FileInfo], list[str]]:
+        """Every file below ``rel`` and every directory (including empty ones)."""
+        files: list[FileInfo] = []
+        dirs: list[str] = []
+        pending = [rel]
+        while pending:
+            current = pending.pop()
+            for info in self.list_artifacts(current or None):
+                if info.is_dir:
+                    dirs.append(info.path)
+                    pending.append(info.path)
+                else:
+                    files.append(info)
+        return files, dirs
+
+    # -- downloads -----------------------------------------------------------------
+    def download_artifacts(self, artifact_path: str, dst_path: str | None = None) -> str:
+        rel = safe_relpath(artifact_path)
+        dst = os.path.abspath(dst_path) if dst_path else tempfile.mkdtemp(prefix="tracklog-artifacts-")
+        os.makedirs(dst, exist_ok=True)
+        target = os.path.join(dst, *rel.split("/")) if rel else dst
+        files, dirs = self._walk(rel) if not rel or self.list_artifacts(rel) else ([], [])
+        if not files and not dirs and rel:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            try:
+                self._get_file(rel, target, None)
+            except InvalidArgument:  # the server says it is a directory: an empty one
+                os.makedirs(target, exist_ok=True)
+            return target
+        os.makedirs(target, exist_ok=True)
+        for d in dirs:
+            os.makedirs(os.path.join(dst, *d.split("/")), exist_ok=True)
+        total = sum(f.file_size or 0 for f in files)
+        progress = _Progress(f"download {len(files)} files", total, len(files))
+        try:
+            _run_parallel(lambda f: self._get_file(f.path, os.path.join(dst, *f.path.split("/")), progress),
+                          files, self.max_workers)
+        finally:
+            progress.close()
+        return target
+
+    def _get_file(self, rel: str, local: str, progress: _Progress | None) -> None:
+        """Stream one file into ``local`` through a temporary file; retry broken transfers."""
+        os.makedirs(os.path.dirname(local) or ".", exist_ok=True)
+        tmp = os.path.join(os.path.dirname(local), f".{os.path.basename(local)}.part-{uuid.uuid4().hex[:12]}")
+        attempts = self._http.settings.max_retries + 1
+        for attempt in range(attempts):
+            try:
+                with self._http.stream("GET", self._file_endpoint(_join(self.root_path, rel))) as response:
+                    own = progress or _Progress(f"download {rel}", _length(response), 1)
+                    try:
+                        with open(tmp, "wb") as out:
+                            for chunk in response.iter_bytes(CHUNK_SIZE):
+                                out.write(chunk)
+                                own.advance(len(chunk))
+                    finally:
+                        if own is not progress:
+                            own.close()
+                os.replace(tmp, local)
+                return
+            except httpx.TransportError:  # the body broke off mid-way: start this file again
+                if attempt + 1 == attempts:
+                    raise
+            finally:
+                if os.path.exists(tmp):
+                    os.remove(tmp)
+
+    def open_read(self, path: str) -> BinaryIO:
+        remote = self._file_remote(path)
+        context: AbstractContextManager[httpx.Response] = self._http.stream("GET", self._file_endpoint(remote))
+        response = context.__enter__()
+
+        def finish() -> None:
+            context.__exit__(None, None, None)
+
+        raw = _ResponseReader(response.iter_bytes(CHUNK_SIZE), finish)
+        return io.BufferedReader(raw, buffer_size=CHUNK_SIZE)
+
+    # -- deletes -------------------------------------------------------------------
+    def delete_artifacts(self, artifact_path: str | None = None) -> None:
+        remote = self._remote(artifact_path)
+        if not remote:
+            raise InvalidArgument("refusing to delete the server's whole artifacts destination")
+        with suppress(NotFound):
+            self._http.call("DELETE", self._file_endpoint(remote))
+
+
+def _length(response: httpx.Response) -> int | None:
+    raw = response.headers.get("Content-Length")
+    return int(raw) if raw and raw.isdigit() else None

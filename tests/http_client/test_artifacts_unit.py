@@ -1,0 +1,155 @@
+"""HttpArtifactRepository without a server: URI resolution, wire shape, concurrency."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from tracklog.artifacts.http import HttpArtifactRepository, resolve_artifact_root
+from tracklog.client.transport import HttpSettings, HttpTransport
+from tracklog.entities import FileInfo
+from tracklog.exceptions import InvalidArgument
+
+PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
+
+
+@pytest.mark.parametrize(
+    ("root", "tracking", "expected"),
+    [
+        ("mlflow-artifacts:/1/r/artifacts", "http://h:5000", ("http://h:5000", "1/r/artifacts")),
+        ("mlflow-artifacts:/1/r/artifacts", "https://h/ml/", ("https://h/ml", "1/r/artifacts")),
+        ("mlflow-artifacts://other:7000/2/x", "https://h/ml", ("https://other:7000/ml", "2/x")),
+        ("mlflow-artifacts://other:7000/2/x", None, ("http://other:7000", "2/x")),
+        ("mlflow-artifacts:/", "http://h", ("http://h", "")),
+        (f"http://s:1/p{PREFIX}/3/y", None, ("http://s:1/p", "3/y")),
+        (f"https://s{PREFIX}", "http://ignored", ("https://s", "")),
+    ],
+)
+def test_resolve(root: str, tracking: str | None, expected: tuple[str, str],
+                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRACKLOG_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    assert resolve_artifact_root(root, tracking) == expected
+
+
+def test_resolve_uses_the_tracking_uri_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRACKLOG_TRACKING_URI", raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://env:5000")
+    assert resolve_artifact_root("mlflow-artifacts:/1") == ("http://env:5000", "1")
+
+
+@pytest.mark.parametrize(
+    ("root", "tracking"),
+    [
+        ("mlflow-artifacts:/1/r", "sqlite:///x.db"),
+        ("mlflow-artifacts:/../etc", "http://h"),
+        ("mlflow-artifacts:/1/%2e%2e/%2e%2e/x", "http://h"),
+        ("http://h/not/the/proxy", None),
+        ("s3://bucket/x", None),
+    ],
+)
+def test_resolve_rejects(root: str, tracking: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRACKLOG_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    with pytest.raises(InvalidArgument):
+        resolve_artifact_root(root, tracking)
+
+
+class FakeProxy:
+    """An in-memory artifact proxy with a small per-request delay, counting concurrency."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.files: dict[str, bytes] = {}
+        self.delay = delay
+        self.active = 0
+        self.peak = 0
+        self.lock = threading.Lock()
+        self.headers: list[httpx.Headers] = []
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+            self.headers.append(request.headers)
+        try:
+            time.sleep(self.delay)
+            path = request.url.path
+            if request.method == "PUT":
+                self.files[path[len(PREFIX) + 1:]] = request.read()
+                return httpx.Response(200)
+            if request.method == "GET" and path == PREFIX:
+                return self._list(request.url.params.get("path", ""))
+            if request.method == "GET":
+                data = self.files.get(path[len(PREFIX) + 1:])
+                if data is None:
+                    return httpx.Response(404, json={"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "x"})
+                return httpx.Response(200, content=data)
+            return httpx.Response(405)
+        finally:
+            with self.lock:
+                self.active -= 1
+
+    def _list(self, directory: str) -> httpx.Response:
+        prefix = directory + "/" if directory else ""
+        entries: dict[str, dict[str, object]] = {}
+        for key, data in self.files.items():
+            if key.startswith(prefix):
+                head, _, rest = key[len(prefix):].partition("/")
+                entries[head] = {"path": head, "is_dir": True} if rest else {
+                    "path": head, "is_dir": False, "file_size": len(data)}
+        return httpx.Response(200, content=orjson.dumps({"files": list(entries.values())} if entries else {}))
+
+    def repo(self) -> HttpArtifactRepository:
+        http = HttpTransport("http://h", HttpSettings(max_retries=0), transport=httpx.MockTransport(self.handler))
+        return HttpArtifactRepository("mlflow-artifacts:/1/run/artifacts", "http://h", transport=http)
+
+
+def test_uploads_run_concurrently_and_fast(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    for i in range(300):
+        (src / ("sub" if i % 2 else "") / f"f{i}.txt").write_bytes(str(i).encode())
+    proxy = FakeProxy()
+    started = time.monotonic()
+    proxy.repo().log_artifacts(str(src), "out")
+    elapsed = time.monotonic() - started
+    assert len(proxy.files) == 300 and proxy.files["1/run/artifacts/out/sub/f1.txt"] == b"1"
+    assert elapsed < 3.0, f"client overhead: {300 / elapsed:.0f} files/s"
+
+    slow = FakeProxy(delay=0.05)
+    slow.repo().log_artifacts(str(src / "sub"))
+    assert slow.peak >= 4  # a pool of about 8 uploads at a time
+
+
+def test_download_tree_is_concurrent_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    proxy = FakeProxy(delay=0.02)
+    for i in range(40):
+        proxy.files[f"1/run/artifacts/d/{i % 4}/f{i}.bin"] = bytes([i]) * (i + 1)
+    out = Path(proxy.repo().download_artifacts("d", str(tmp_path)))
+    got = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert got == {f"{i % 4}/f{i}.bin": bytes([i]) * (i + 1) for i in range(40)}
+    assert proxy.peak >= 4
+
+
+def test_put_shape(tmp_path: Path) -> None:
+    (tmp_path / "model.json").write_bytes(b"{}")
+    proxy = FakeProxy()
+    proxy.repo().log_artifact(str(tmp_path / "model.json"), "a b")
+    assert proxy.files == {"1/run/artifacts/a b/model.json": b"{}"}
+    headers = proxy.headers[-1]
+    assert headers["Content-Type"] == "application/json" and headers["Content-Length"] == "2"
+
+
+def test_listing_paths_are_relative_to_the_root() -> None:
+    proxy = FakeProxy()
+    proxy.files.update({"1/run/artifacts/dir/a.txt": b"abc", "1/run/artifacts/dir/e/f": b"", "1/other": b""})
+    repo = proxy.repo()
+    assert repo.list_artifacts() == [FileInfo("dir", True)]
+    assert repo.list_artifacts("dir") == [FileInfo("dir/a.txt", False, 3), FileInfo("dir/e", True)]
+    assert repo.list_artifacts("nothing") == []
+    assert repo.file_size("dir/a.txt") == 3
