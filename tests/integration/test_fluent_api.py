@@ -1,16 +1,23 @@
-"""The whole fluent API end to end: embedded ./mlruns, a sqlite:/// URI, PostgreSQL and MySQL.
+"""The whole fluent API end to end: embedded ./mlruns, a sqlite:/// URI, PostgreSQL, MySQL,
+and a ``tracklog server`` subprocess over HTTP (with proxied artifacts).
 
-The server databases live for the whole test session, so every test works in
-an experiment with a unique name.
+The server databases (and the HTTP server) outlive one test, so every test
+works in an experiment with a unique name.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -28,12 +35,45 @@ ENV_VARS = (
 )
 
 
+@pytest.fixture(scope="module")
+def tracklog_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``tracklog server`` (SQLite, proxied artifacts) on a free port; yields its URL."""
+    folder = tmp_path_factory.mktemp("server")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "TRACKLOG_"))}
+    cmd = [sys.executable, "-m", "tracklog.cli.main", "server", "--port", str(port)]
+    proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                output = proc.stdout.read().decode() if proc.stdout else ""
+                pytest.fail(f"tracklog server did not start:\n{output}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 @pytest.fixture(
     params=[
         pytest.param("embedded", id="embedded"),
         pytest.param("sqlite", id="sqlite-uri"),
         pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
         pytest.param("mysql", id="mysql", marks=pytest.mark.mysql),
+        pytest.param("http", id="http-server"),
     ]
 )
 def backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
@@ -49,6 +89,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
         uri.set_tracking_uri(str(request.getfixturevalue("postgres_database")))
     elif kind == "mysql":
         uri.set_tracking_uri(str(request.getfixturevalue("mysql_database")))
+    elif kind == "http":
+        uri.set_tracking_uri(str(request.getfixturevalue("tracklog_server")))
     else:
         uri.set_tracking_uri(None)
     yield kind
@@ -65,6 +107,9 @@ def _experiment(prefix: str = "exp") -> str:
 def test_backend_location(backend: str, tmp_path: Path) -> None:
     with tracklog.start_run() as run:
         pass
+    if backend == "http":
+        assert run.info.artifact_uri.startswith("mlflow-artifacts:/")
+        return
     assert run.info.artifact_uri.startswith(str(tmp_path.resolve() / "mlruns" / "artifacts"))
     if backend == "embedded":
         assert tracklog.get_tracking_uri() == (tmp_path / "mlruns").resolve().as_uri()
