@@ -9,9 +9,12 @@ reach outside the repository root.
 The rules, in order:
 
 1. Percent-decode repeatedly until the value stops changing (at most
-   ``MAX_DECODE_ROUNDS`` rounds). Invalid UTF-8 after decoding (overlong
-   ``%c0%ae`` and friends) is rejected. The *decoded* form is what gets used:
-   we validate exactly what we store.
+   ``MAX_DECODE_ROUNDS`` rounds; still changing is an error). Invalid UTF-8
+   after decoding (overlong ``%c0%ae`` and friends) is rejected. Rules 2-4 must
+   hold for the given string *and for every decoding of it*, so whichever layer
+   (proxy, object store, HTTP server) decodes it how many times, it stays
+   inside the root. The given spelling is what gets stored: a file literally
+   named ``my%20file.txt`` keeps that name, as in MLflow.
 2. Reject NUL, control, surrogate and bidi-override characters; backslashes;
    ``#`` and ``?``; any non-ASCII character whose NFKC form contains a
    separator-like character (fullwidth ``．``, ``／``, ``＼``, one-dot leaders...).
@@ -77,7 +80,7 @@ def safe_relpath(path: str | None) -> str:
         raise invalid_path("not a string")
     if len(path) > MAX_PATH_LENGTH * 3:
         raise invalid_path("too long")
-    return _canonical_segments(_decode_to_fixpoint(path))
+    return _validate_every_decoding(path)
 
 
 def join_relpath(*parts: str | None) -> str:
@@ -121,19 +124,22 @@ def contained(root: Path, relpath: str) -> Path:
     return target
 
 
-def _decode_to_fixpoint(value: str) -> str:
+def _validate_every_decoding(raw: str) -> str:
+    """Canonical form of ``raw``, after checking it and each of its percent-decodings."""
+    canonical = _canonical_segments(raw)
+    value = raw
     for _ in range(MAX_DECODE_ROUNDS):
         decoded = _decode_once(value)
         if decoded == value:
-            return value
+            return canonical
         value = decoded
+        _canonical_segments(value)
     if _decode_once(value) != value:
         raise invalid_path("too many levels of percent-encoding")
-    return value
+    return canonical
 
 
 def _decode_once(value: str) -> str:
-    _check_characters(value)  # every intermediate spelling must be clean too
     try:
         return unquote(value, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
@@ -156,6 +162,7 @@ def _check_characters(value: str) -> None:
 
 
 def _canonical_segments(value: str) -> str:
+    _check_characters(value)
     if value.startswith("/"):
         raise invalid_path("absolute paths are not allowed")
     if _SCHEME_OR_DRIVE.match(value):

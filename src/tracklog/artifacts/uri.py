@@ -12,7 +12,7 @@ import os
 import posixpath
 from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from tracklog.artifacts.paths import MAX_DECODE_ROUNDS, safe_relpath
 from tracklog.exceptions import InvalidArgument
@@ -72,7 +72,8 @@ def local_path_from_uri(uri: str) -> str:
 def append_path(uri: str, relpath: str | None) -> str:
     """``uri`` with a validated relative path appended, with exactly one ``/`` between.
 
-    Works for plain paths, ``file:``, ``s3://bucket[/prefix]``,
+    Works for plain paths, ``file:`` (the relative part is percent-encoded there,
+    so ``local_path_from_uri`` maps it back exactly), ``s3://bucket[/prefix]``,
     ``mlflow-artifacts:/x`` and ``http(s)://``. A base URI with a query or a
     fragment is refused (the path would land in the wrong component, which is
     how CVE-2023-6909 escaped).
@@ -83,6 +84,8 @@ def append_path(uri: str, relpath: str | None) -> str:
     if not rel:
         return uri
     parts = urlsplit(uri)
+    if parts.scheme.lower() == "file":
+        rel = quote(rel, safe="/")  # local_path_from_uri decodes file URIs once: keep names exact
     path = parts.path
     prefix = uri[: len(uri) - len(path)] if path else uri
     if path.strip("/") == "":

@@ -330,3 +330,38 @@ def test_hostile_paths_are_rejected_by_every_operation(repo: ArtifactRepository,
         OPERATIONS[op](repo, bad, src)
     assert excinfo.value.message.startswith("Invalid path")
     assert listing(repo) == [("existing.txt", False, 4)]
+
+
+# -- concurrency and upload validation ----------------------------------------------------
+
+
+def test_concurrent_writers_leave_one_complete_version(repo: ArtifactRepository) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    payloads = [bytes([i]) * (200_000 + i) for i in range(8)]
+
+    def write(i: int) -> int:
+        return repo.write_stream("shared/f.bin", iter([payloads[i][:100_000], payloads[i][100_000:]]))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, range(8)))
+    assert read(repo, "shared/f.bin") in payloads
+    assert [f.path for f in repo.list_artifacts("shared")] == ["shared/f.bin"]
+
+
+def test_literal_percent_names_round_trip(repo: ArtifactRepository, tmp_path: Path) -> None:
+    repo.write_stream("my%20file.txt", iter([b"literal"]))
+    repo.write_stream("my file.txt", iter([b"space"]))
+    assert read(repo, "my%20file.txt") == b"literal"
+    assert read(repo, "my file.txt") == b"space"
+    assert [f.path for f in repo.list_artifacts()] == ["my file.txt", "my%20file.txt"]
+
+
+def test_log_artifacts_validates_every_name_before_writing(repo: ArtifactRepository, tmp_path: Path) -> None:
+    tree_dir = tmp_path / "hostile"
+    (tree_dir / "sub").mkdir(parents=True)
+    (tree_dir / "a.txt").write_bytes(b"a")
+    (tree_dir / "sub" / "%2e%2e").write_bytes(b"decodes to ..")
+    with pytest.raises(InvalidArgument):
+        repo.log_artifacts(str(tree_dir), "m")
+    assert repo.list_artifacts() == []

@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -297,11 +298,27 @@ def test_kill_9_mid_upload_leaves_no_file_under_its_final_name(tmp_path: Path) -
     assert [p.name.startswith(TEMP_PREFIX) for p in (root / "run").iterdir()] == [True]
 
 
-def test_list_10000_files(tmp_path: Path) -> None:
-    root = tmp_path / "root"
+@pytest.fixture
+def fast_tmp(tmp_path: Path) -> Iterator[Path]:
+    """A tmpfs directory when there is one (creating 10,000 files on a busy disk is slow)."""
+    if not os.access("/dev/shm", os.W_OK):
+        yield tmp_path
+        return
+    with tempfile.TemporaryDirectory(dir="/dev/shm", prefix="tracklog-test-") as d:
+        yield Path(d)
+
+
+def test_list_10000_files(fast_tmp: Path) -> None:
+    root = fast_tmp / "root"
     (root / "many").mkdir(parents=True)
-    for i in range(10_000):
-        (root / "many" / f"f{i:05d}.txt").write_bytes(b"x" * (i % 7))
+    dir_fd = os.open(root / "many", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for i in range(10_000):
+            fd = os.open(f"f{i:05d}.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=dir_fd)
+            os.write(fd, b"x" * (i % 7))
+            os.close(fd)
+    finally:
+        os.close(dir_fd)
     repo = LocalArtifactRepository(str(root))
     started = time.perf_counter()
     infos = repo.list_artifacts("many")
@@ -343,3 +360,18 @@ def test_written_files_are_not_world_writable(world: tuple[LocalArtifactReposito
     finally:
         os.umask(old)
     assert (Path(repo.root) / "perm" / "f.txt").stat().st_mode & 0o777 == 0o644
+
+
+def test_log_artifacts_copies_file_links_and_skips_dir_links(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (tmp_path / "data.bin").write_bytes(b"data")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "x.txt").write_bytes(b"x")
+    (src / "file_link").symlink_to(tmp_path / "data.bin")
+    (src / "dir_link").symlink_to(tmp_path / "elsewhere")
+    repo = LocalArtifactRepository(str(tmp_path / "root"))
+    repo.log_artifacts(str(src))
+    assert [f.path for f in repo.list_artifacts()] == ["file_link"]
+    assert not os.path.islink(tmp_path / "root" / "file_link")
+    assert (tmp_path / "root" / "file_link").read_bytes() == b"data"

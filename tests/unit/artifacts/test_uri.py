@@ -166,3 +166,11 @@ def test_allowed_schemes_can_be_narrowed(tmp_path: Path) -> None:
     with pytest.raises(InvalidArgument, match="scheme"):
         validate_artifact_location("s3://bucket/x", ["s3://bucket"], allowed_schemes=["", "file"])
     assert validate_artifact_location("s3://bucket/x", ["s3://bucket"], allowed_schemes=["s3"]) == "s3://bucket/x"
+
+
+def test_file_uri_append_round_trips_exact_names(tmp_path: Path) -> None:
+    for name in ("my%20file.txt", "with space/ü.txt", "100%.txt"):
+        uri = append_path(tmp_path.as_uri(), name)
+        assert local_path_from_uri(uri) == f"{tmp_path}/{name}"
+    assert append_path("/plain", "my%20file.txt") == "/plain/my%20file.txt"
+    assert append_path("s3://b/p", "my%20file.txt") == "s3://b/p/my%20file.txt"
