@@ -28,6 +28,7 @@ from tracklog.server.middleware.security_headers import SecurityHeadersMiddlewar
 from tracklog.server.middleware.trusted_host import TrustedHostMiddleware
 from tracklog.server.routing import AJAX, build_routes
 from tracklog.server.settings import Settings
+from tracklog.server.ui import ui_routes
 from tracklog.store.base import TrackingStore
 
 __all__ = ["create_app"]
@@ -60,7 +61,7 @@ def create_app(
     settings = settings.resolved() if settings.backend_store_uri is None else settings
     ctx = ServerContext(settings, store, ArtifactAccess(artifact_repo, repository_factory or _default_factory))
     prefix = settings.static_prefix
-    routes: list[BaseRoute] = build_routes(ctx)
+    routes: list[BaseRoute] = build_routes(ctx) + ui_routes()  # the web UI last, after the API
     if prefix:
         routes = [Mount(prefix, routes=routes)]
     middleware = [
