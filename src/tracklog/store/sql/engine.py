@@ -91,6 +91,15 @@ def get_engine(db_uri: str) -> Engine:
         return engine
 
 
+def dispose_engine(db_uri: str) -> None:
+    """Close the cached engine of ``db_uri`` (if any) and forget it."""
+    key = normalize_url(db_uri).render_as_string(hide_password=False)
+    with _engines_lock:
+        engine = _engines.pop(key, None)
+    if engine is not None:
+        engine.dispose()
+
+
 def dispose_all() -> None:
     """Close every cached engine's pooled connections and forget the engines (tests, shutdown)."""
     with _engines_lock:

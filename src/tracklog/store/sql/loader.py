@@ -1,8 +1,8 @@
 """Bulk loading of runs: a page of runs costs a fixed number of queries, not one per run.
 
-For N runs: latest metrics (1), params and tags together (1), dataset inputs (1),
-their input tags (1, only if there are any), model inputs and outputs together
-(1) -- per 2000 runs, the size of an IN list every database accepts.
+For N runs: one UNION ALL query for latest metrics, params, tags and model
+inputs/outputs; two more (datasets, input tags) only when some run has dataset
+inputs -- per 2000 runs, the size of an IN list every database accepts.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, literal, select, union_all
+from sqlalchemy import Connection, literal, null, select, union_all
 
 from tracklog.entities import (
     Dataset,
@@ -28,7 +28,7 @@ from tracklog.entities import (
 )
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.db import chunks
-from tracklog.store.sql.rows import AnyRow, metric_from_row, run_info_from_row
+from tracklog.store.sql.rows import AnyRow, decode_value, run_info_from_row
 
 
 class _Children:
@@ -46,10 +46,8 @@ def load_runs(conn: Connection, rows: Sequence[AnyRow]) -> list[Run]:
     children = _Children()
     ids = [r.run_uuid for r in rows]
     for part in chunks(ids):
-        _load_metrics(conn, part, children)
-        _load_params_and_tags(conn, part, children)
-        _load_datasets(conn, part, children)
-        _load_models(conn, part, children)
+        if _load_children(conn, part, children):
+            _load_datasets(conn, part, children)
     return [_assemble(row, children) for row in rows]
 
 
@@ -71,23 +69,43 @@ def _assemble(row: AnyRow, c: _Children) -> Run:
     )
 
 
-def _load_metrics(conn: Connection, ids: list[str], c: _Children) -> None:
-    lm = s.latest_metrics
-    for r in conn.execute(select(lm).where(lm.c.run_uuid.in_(ids))):
-        c.metrics[r.run_uuid].append(metric_from_row(r))
+def _load_children(conn: Connection, ids: list[str], c: _Children) -> bool:
+    """Latest metrics, params, tags and model inputs/outputs in one UNION ALL query.
 
-
-def _load_params_and_tags(conn: Connection, ids: list[str], c: _Children) -> None:
-    p, t = s.params, s.tags
+    Returns whether any run of ``ids`` has dataset inputs (loaded separately)."""
+    lm, p, t = s.latest_metrics, s.params, s.tags
+    mi, mo, ri = s.run_model_inputs, s.run_model_outputs, s.run_inputs
+    no_num = null()
     query = union_all(
-        select(literal("p").label("kind"), p.c.run_uuid, p.c.key, p.c.value).where(p.c.run_uuid.in_(ids)),
-        select(literal("t").label("kind"), t.c.run_uuid, t.c.key, t.c.value).where(t.c.run_uuid.in_(ids)),
+        select(literal("m").label("kind"), lm.c.run_uuid, lm.c.key, null().label("text"),
+               lm.c.step, lm.c.timestamp, lm.c.value_kind, lm.c.value).where(lm.c.run_uuid.in_(ids)),
+        select(literal("p"), p.c.run_uuid, p.c.key, p.c.value, no_num, no_num, no_num, no_num)
+        .where(p.c.run_uuid.in_(ids)),
+        select(literal("t"), t.c.run_uuid, t.c.key, t.c.value, no_num, no_num, no_num, no_num)
+        .where(t.c.run_uuid.in_(ids)),
+        select(literal("i"), mi.c.run_uuid, mi.c.model_id, null(), no_num, no_num, no_num, no_num)
+        .where(mi.c.run_uuid.in_(ids)),
+        select(literal("o"), mo.c.run_uuid, mo.c.model_id, null(), mo.c.step, no_num, no_num, no_num)
+        .where(mo.c.run_uuid.in_(ids)),
+        select(literal("d"), ri.c.run_uuid, ri.c.dataset_uuid, null(), no_num, no_num, no_num, no_num)
+        .where(ri.c.run_uuid.in_(ids)),
     )
-    for r in conn.execute(query):
-        if r.kind == "p":
-            c.params[r.run_uuid].append(Param(r.key, r.value))
+    has_datasets = False
+    for kind, run_id, key, value, step, timestamp, value_kind, number in conn.execute(query):
+        if kind == "m":
+            metric = Metric(key, decode_value(value_kind, number), int(timestamp), int(step))
+            c.metrics[run_id].append(metric)
+        elif kind == "p":
+            c.params[run_id].append(Param(key, value))
+        elif kind == "t":
+            c.tags[run_id].append(RunTag(key, value))
+        elif kind == "i":
+            c.model_inputs[run_id].append(LoggedModelInput(key))
+        elif kind == "o":
+            c.model_outputs[run_id].append(LoggedModelOutput(key, int(step)))
         else:
-            c.tags[r.run_uuid].append(RunTag(r.key, r.value))
+            has_datasets = True
+    return has_datasets
 
 
 def _load_datasets(conn: Connection, ids: list[str], c: _Children) -> None:
@@ -98,9 +116,7 @@ def _load_datasets(conn: Connection, ids: list[str], c: _Children) -> None:
         .where(ri.c.run_uuid.in_(ids))
         .order_by(ri.c.run_uuid, d.c.name, d.c.digest)
     )
-    found = False
     for r in conn.execute(query):
-        found = True
         dataset = Dataset(
             name=r.name,
             digest=r.digest,
@@ -110,25 +126,6 @@ def _load_datasets(conn: Connection, ids: list[str], c: _Children) -> None:
             profile=r.profile,
         )
         c.datasets[r.run_uuid].append((r.dataset_uuid, dataset))
-    if not found:
-        return
     it = s.input_tags
     for r in conn.execute(select(it).where(it.c.run_uuid.in_(ids))):
         c.input_tags[(r.run_uuid, r.dataset_uuid)].append(InputTag(r.key, r.value))
-
-
-def _load_models(conn: Connection, ids: list[str], c: _Children) -> None:
-    mi, mo = s.run_model_inputs, s.run_model_outputs
-    query = union_all(
-        select(literal("i").label("kind"), mi.c.run_uuid, mi.c.model_id, literal(0).label("step")).where(
-            mi.c.run_uuid.in_(ids)
-        ),
-        select(literal("o").label("kind"), mo.c.run_uuid, mo.c.model_id, mo.c.step).where(
-            mo.c.run_uuid.in_(ids)
-        ),
-    )
-    for r in conn.execute(query):
-        if r.kind == "i":
-            c.model_inputs[r.run_uuid].append(LoggedModelInput(r.model_id))
-        else:
-            c.model_outputs[r.run_uuid].append(LoggedModelOutput(r.model_id, int(r.step)))

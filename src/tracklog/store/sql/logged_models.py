@@ -47,7 +47,7 @@ def create_logged_model(
     tags: Sequence[LoggedModelTag],
     params: Sequence[LoggedModelParameter],
     model_type: str | None,
-) -> str:
+) -> LoggedModel:
     validate_experiment_id(experiment_id)
     name = validate_logged_model_name(name) if name else random_name()
     if source_run_id:
@@ -77,7 +77,7 @@ def create_logged_model(
     )
     _write_params(conn, model_id, params)
     _write_tags(conn, model_id, tags)
-    return model_id
+    return get_logged_model(conn, model_id, False)
 
 
 def _row(conn: Connection, model_id: str, allow_deleted: bool = False) -> AnyRow:
@@ -92,7 +92,7 @@ def get_logged_model(conn: Connection, model_id: str, allow_deleted: bool) -> Lo
     return load(conn, [_row(conn, model_id, allow_deleted)])[0]
 
 
-def finalize_logged_model(conn: Connection, model_id: str, status: LoggedModelStatus) -> None:
+def finalize_logged_model(conn: Connection, model_id: str, status: LoggedModelStatus) -> LoggedModel:
     status = LoggedModelStatus.parse(status)
     if status not in _FINAL_STATUSES:
         raise InvalidArgument(
@@ -101,6 +101,7 @@ def finalize_logged_model(conn: Connection, model_id: str, status: LoggedModelSt
         )
     _row(conn, model_id)
     _touch(conn, model_id, status=status.value)
+    return get_logged_model(conn, model_id, False)
 
 
 def _touch(conn: Connection, model_id: str, **values: Any) -> None:

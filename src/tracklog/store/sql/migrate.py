@@ -19,6 +19,7 @@ starting at once migrate exactly once.
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -58,6 +59,7 @@ def _config() -> Config:
     return cfg
 
 
+@functools.cache
 def head_revision() -> str:
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None

@@ -67,7 +67,7 @@ def create_run(
     start_time: int | None,
     tags: Sequence[RunTag],
     run_name: str | None,
-) -> str:
+) -> Run:
     validate_experiment_id(experiment_id)
     check_text("user_id", user_id or "", MAX_USER_ID_LENGTH)
     _check_time("start_time", start_time)
@@ -101,7 +101,7 @@ def create_run(
     conn.execute(
         insert(s.tags), [{"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()]
     )
-    return run_id
+    return get_run(conn, run_id)
 
 
 def get_run(conn: Connection, run_id: str) -> Run:

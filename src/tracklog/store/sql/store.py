@@ -125,8 +125,7 @@ class SqlStore(TrackingStore):
         tags: Sequence[RunTag] = (),
         run_name: str | None = None,
     ) -> Run:
-        run_id = self._db.write(runs.create_run, experiment_id, user_id, start_time, tags, run_name)
-        return self.get_run(run_id)
+        return self._db.write(runs.create_run, experiment_id, user_id, start_time, tags, run_name)
 
     def get_run(self, run_id: str) -> Run:
         return self._db.read(runs.get_run, run_id)
@@ -228,18 +227,16 @@ class SqlStore(TrackingStore):
         params: Sequence[LoggedModelParameter] = (),
         model_type: str | None = None,
     ) -> LoggedModel:
-        model_id = self._db.write(
+        return self._db.write(
             logged_models.create_logged_model, experiment_id, name, source_run_id, tags, params,
             model_type,
         )
-        return self.get_logged_model(model_id)
 
     def get_logged_model(self, model_id: str, allow_deleted: bool = False) -> LoggedModel:
         return self._db.read(logged_models.get_logged_model, model_id, allow_deleted)
 
     def finalize_logged_model(self, model_id: str, status: LoggedModelStatus) -> LoggedModel:
-        self._db.write(logged_models.finalize_logged_model, model_id, status)
-        return self.get_logged_model(model_id)
+        return self._db.write(logged_models.finalize_logged_model, model_id, status)
 
     def set_logged_model_tags(self, model_id: str, tags: Sequence[LoggedModelTag]) -> None:
         self._db.write(logged_models.set_logged_model_tags, model_id, tags)
