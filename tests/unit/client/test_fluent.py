@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -290,3 +296,60 @@ def test_experiment_tags(embedded: Path) -> None:
     tracklog.set_experiment_tag("team", "ml")
     tracklog.set_experiment_tags({"priority": 1})
     assert tracklog.get_experiment(exp.experiment_id).tags_dict == {"team": "ml", "priority": "1"}
+
+
+def _child(queue: Any) -> None:
+    current = tracklog.active_run()
+    _active._end_all_at_exit()  # what the child's interpreter exit would do
+    queue.put(None if current is None else current.info.run_id)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_neither_sees_nor_ends_the_parents_run(embedded: Path) -> None:
+    ctx = multiprocessing.get_context("fork")
+    with tracklog.start_run() as run:
+        queue = ctx.Queue()
+        proc = ctx.Process(target=_child, args=(queue,))
+        proc.start()
+        proc.join(60)
+        assert queue.get(timeout=10) is None
+        assert tracklog.get_run(run.info.run_id).info.status == RunStatus.RUNNING
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_runs_started_from_a_git_checkout_record_it(
+    embedded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["config", "user.email", "t@example.com"],
+        ["config", "user.name", "t"],
+        ["remote", "add", "origin", "git@example.com:team/proj.git"],
+    ):
+        subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    script = repo / "train.py"
+    script.write_text("pass\n")
+    subprocess.run(["git", "add", "."], cwd=repo, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-q", "-m", "x"], cwd=repo, check=True, capture_output=True)
+    monkeypatch.setattr(sys, "argv", [str(script)])
+    with tracklog.start_run() as run:
+        pass
+    tags = tracklog.get_run(run.info.run_id).data.tags_dict
+    assert len(tags["mlflow.source.git.commit"]) == 40
+    assert tags["mlflow.source.git.branch"] == "main"
+    assert tags["mlflow.source.git.repoURL"] == "git@example.com:team/proj.git"
+    assert tags["tracklog.source.git.dirty"] == "false"
+    assert tags["mlflow.source.name"] == str(script.resolve())
+
+
+def test_runs_outside_git_have_no_git_tags(embedded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    script = tmp_path / "plain.py"
+    script.write_text("pass\n")
+    monkeypatch.setattr(sys, "argv", [str(script)])
+    with tracklog.start_run() as run:
+        pass
+    tags = tracklog.get_run(run.info.run_id).data.tags_dict
+    assert not any(k.startswith(("mlflow.source.git", "tracklog.source.git")) for k in tags)
