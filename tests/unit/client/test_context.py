@@ -109,5 +109,5 @@ def test_user_falls_back_to_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken() -> str:
         raise OSError("no user")
 
-    monkeypatch.setattr(context.getpass, "getuser", broken)
+    monkeypatch.setattr("getpass.getuser", broken)
     assert context.current_user() == "unknown"

@@ -74,7 +74,7 @@ def test_subpackages_are_attributes() -> None:
 
 def test_unknown_attribute_is_an_attribute_error() -> None:
     try:
-        _ = tracklog.no_such_thing  # type: ignore[attr-defined]
+        _ = tracklog.no_such_thing
     except AttributeError as exc:
         assert "no_such_thing" in str(exc)
     else:  # pragma: no cover
