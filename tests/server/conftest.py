@@ -2,59 +2,18 @@
 
 from __future__ import annotations
 
-import time
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from unittest import mock
 
 import pytest
 from starlette.testclient import TestClient
+from tests.server.helpers import BASE_URL, Api
 
 from tracklog.artifacts.local import LocalArtifactRepository
 from tracklog.server import Settings, create_app
 from tracklog.store.base import TrackingStore
-
-API = "/api/2.0/mlflow"
-BASE_URL = "http://localhost:5000"
-
-
-class Api:
-    """A thin JSON helper over TestClient for the tracking endpoints."""
-
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
-
-    def get(self, path: str, params: Any = None, status: int = 200) -> Any:
-        r = self.client.get(f"{API}/{path}", params=params)
-        assert r.status_code == status, r.text
-        return r.json()
-
-    def post(self, path: str, body: Any = None, status: int = 200, method: str = "POST") -> Any:
-        r = self.client.request(method, f"{API}/{path}", json=body if body is not None else {})
-        assert r.status_code == status, r.text
-        return r.json()
-
-    def error(self, method: str, path: str, body: Any = None, status: int = 400,
-              code: str = "INVALID_PARAMETER_VALUE") -> str:
-        if method == "GET":
-            r = self.client.get(f"{API}/{path}", params=body)
-        else:
-            r = self.client.request(method, f"{API}/{path}", json=body if body is not None else {})
-        assert r.status_code == status, r.text
-        payload = r.json()
-        assert payload["error_code"] == code, payload
-        assert set(payload) >= {"error_code", "message"}
-        return str(payload["message"])
-
-    # -- shortcuts -------------------------------------------------------------
-    def experiment(self, name: str = "exp", **extra: Any) -> str:
-        return str(self.post("experiments/create", {"name": name, **extra})["experiment_id"])
-
-    def run(self, experiment_id: str, **extra: Any) -> dict[str, Any]:
-        body = {"experiment_id": experiment_id, "user_id": "me",
-                "start_time": int(time.time() * 1000), **extra}
-        return dict(self.post("runs/create", body)["run"])
 
 
 def make_store(db_uri: str, artifact_root: str) -> TrackingStore:
@@ -76,9 +35,19 @@ def settings(tmp_path: Path, destination: Path) -> Settings:
                     artifacts_destination=destination.as_uri()).resolved(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated empty SQLite database, copied for each test (migrating takes ~1 s)."""
+    path = tmp_path_factory.mktemp("template") / "tracking.db"
+    make_store(f"sqlite:///{path}", "mlflow-artifacts:/").close()
+    return path
+
+
 @pytest.fixture
-def store(settings: Settings) -> Iterator[TrackingStore]:
+def store(settings: Settings, template_db: Path) -> Iterator[TrackingStore]:
     assert settings.backend_store_uri and settings.default_artifact_root
+    if settings.default_artifact_root == "mlflow-artifacts:/":
+        shutil.copyfile(template_db, settings.backend_store_uri[len("sqlite:///"):])
     s = make_store(settings.backend_store_uri, settings.default_artifact_root)
     yield s
     s.close()

@@ -26,6 +26,14 @@ PROXY_SCHEME = "mlflow-artifacts"
 RepositoryFactory = Callable[[str], ArtifactRepository]
 
 
+def _checked(path: str | None) -> str:
+    # U+FFFD is what ASGI servers substitute for invalid UTF-8 (e.g. overlong %c0%ae)
+    # when they decode the URL path or query: refuse it rather than store mojibake.
+    if path and "\ufffd" in path:
+        raise InvalidArgument("Invalid path: not valid UTF-8")
+    return safe_relpath(path)
+
+
 def _join(prefix: str, path: str) -> str:
     return f"{prefix}/{path}" if prefix and path else prefix or path
 
@@ -38,7 +46,7 @@ class ArtifactScope:
         self.prefix = prefix
 
     def full_path(self, path: str | None) -> str:
-        return _join(self.prefix, safe_relpath(path))
+        return _join(self.prefix, _checked(path))
 
     def list(self, path: str | None = None) -> list[FileInfo]:
         full = self.full_path(path)
@@ -63,7 +71,7 @@ class ArtifactScope:
         return await self.repo.write_stream_async(self._file_path(path), chunks)
 
     def _file_path(self, path: str) -> str:
-        rel = safe_relpath(path)
+        rel = _checked(path)
         if not rel:
             raise InvalidArgument("Invalid path: a file path is required")
         return _join(self.prefix, rel)

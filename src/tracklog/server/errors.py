@@ -14,7 +14,7 @@ import orjson
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from tracklog.exceptions import TrackingError
+from tracklog.exceptions import TrackingError, status_for_code
 
 __all__ = ["error_response", "json_error"]
 
@@ -39,7 +39,9 @@ def json_error(status: int, error_code: str, message: str) -> Response:
 def error_response(exc: BaseException) -> Response:
     """Render any exception as the wire error envelope."""
     if isinstance(exc, TrackingError):
-        return json_error(exc.http_status, exc.error_code, exc.message)
+        # An instance may carry a more specific code than its class (e.g. DEADLINE_EXCEEDED).
+        status = exc.http_status if exc.error_code == type(exc).error_code else status_for_code(exc.error_code)
+        return json_error(status, exc.error_code, exc.message)
     if isinstance(exc, HTTPException):
         if exc.status_code == 404:
             return json_error(404, "ENDPOINT_NOT_FOUND", "No API endpoint at this path")
