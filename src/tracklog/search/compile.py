@@ -25,6 +25,7 @@ from tracklog.exceptions import InvalidArgument
 from tracklog.search import experiments_sql, limits, logged_models_sql, runs_sql
 from tracklog.search.ast import Identifier, OrderKey
 from tracklog.search.dialects import normalize
+from tracklog.search.errors import refuse_unstorable
 from tracklog.search.identifiers import EXPERIMENTS, LOGGED_MODELS, RUNS
 from tracklog.search.logged_models_sql import DatasetRef
 from tracklog.search.order_by import order_clauses, parse_model_order_by, parse_order_by
@@ -104,5 +105,6 @@ def _dataset_refs(datasets: Sequence[Mapping[str, Any]] | None) -> list[DatasetR
             raise InvalidArgument("Invalid datasets: 'dataset_name' must be a non-empty string")
         if digest is not None and not isinstance(digest, str):
             raise InvalidArgument("Invalid datasets: 'dataset_digest' must be a string")
+        refuse_unstorable("datasets", name + (digest or ""))
         refs.append(DatasetRef(name, digest or None))
     return refs

@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tracklog.search.errors import invalid
+from tracklog.search.errors import invalid, refuse_unstorable
 
 __all__ = ["KEYWORDS", "Kind", "Token", "iter_tokens", "tokenize"]
 
@@ -87,6 +87,7 @@ class _Lexer:
 
     def run(self) -> Iterator[Token]:
         text = self.text
+        refuse_unstorable(self.what, text)
         while True:
             while self.pos < len(text) and text[self.pos] in _SPACE:
                 self.pos += 1

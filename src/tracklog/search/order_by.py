@@ -20,7 +20,7 @@ from tracklog.exceptions import InvalidArgument
 from tracklog.search import limits
 from tracklog.search.ast import EntityType, Identifier, OrderKey
 from tracklog.search.dialects import Dialect, order_nulls_last
-from tracklog.search.errors import invalid_order_by
+from tracklog.search.errors import invalid_order_by, refuse_unstorable
 from tracklog.search.identifiers import EntitySpec, resolve_prefix
 from tracklog.search.lexer import Kind
 from tracklog.search.parser import Parser
@@ -80,10 +80,12 @@ def _optional_str(entry: Mapping[str, Any], name: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidArgument(f"Invalid order_by: '{name}' must be a string, got {type(value).__name__}")
+    refuse_unstorable("order_by", value)
     return value
 
 
 def _model_identifier(field_name: str, spec: EntitySpec) -> Identifier:
+    refuse_unstorable("order_by", field_name)
     if "." in field_name:
         prefix, key = field_name.split(".", 1)
         if resolve_prefix(prefix) is not EntityType.METRIC:

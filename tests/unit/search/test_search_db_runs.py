@@ -33,7 +33,7 @@ RUNS = {
 PARAMS = {
     "r1": {"lr": "0.1", "model": "cnn", "opt": "adam"},
     "r2": {"lr": "0.01", "model": "CNN"},
-    "r3": {"lr": "0.1", "model": "rnn", "my param": "x y"},
+    "r3": {"lr": "0.1", "model": "rnn", "my param": "x y", "uni": "naïve ✓ 日本"},
     "r5": {"lr": "0.001", "model": "a%b", "inject": "a'; DROP TABLE runs;--"},
 }
 TAGS = {
@@ -180,6 +180,8 @@ FILTERS: list[tuple[str, list[str]]] = [
     ("params.opt IS NULL", in_default_order("r2", "r3", "r4", "r5")),
     ("params.`my param` = 'x y'", ["r3"]),
     ("parameter.lr IN ('0.01', '0.001')", in_default_order("r2", "r5")),
+    ("params.uni = 'naïve ✓ 日本'", ["r3"]),
+    ("params.uni LIKE '%✓%'", ["r3"]),
     # tags
     ("tags.team = 'Vision'", in_default_order("r1", "r5")),
     ("tags.team ILIKE 'VISION'", in_default_order("r1", "r2", "r5")),
@@ -282,6 +284,15 @@ def test_injection_filters_are_rejected_and_tables_intact(world: World, filter_s
     with pytest.raises(InvalidArgument):
         world.search(filter_string)
     _assert_intact(world)
+
+
+@pytest.mark.parametrize(
+    "filter_string",
+    ["params.lr = 'a\x00'", "params.`a\x00` = 'x'", "params.lr = '\ud800'", "run_name = '\udfff'"],
+)
+def test_unstorable_characters_are_invalid_argument_not_database_errors(world: World, filter_string: str) -> None:
+    with pytest.raises(InvalidArgument, match="is not allowed at position"):
+        world.search(filter_string)
 
 
 @pytest.mark.parametrize(

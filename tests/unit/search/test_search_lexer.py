@@ -110,3 +110,13 @@ def test_lexical_errors_point_at_the_token(text: str, message: str) -> None:
         tokenize(text)
     assert message in info.value.message
     assert info.value.message.startswith(f"Invalid filter '{text}': ")
+
+
+@pytest.mark.parametrize(("text", "position"), [("params.x = 'a\x00'", 13), ("tags.`\ud800` = 'x'", 6)])
+def test_nul_and_surrogates_are_refused_and_escaped_in_the_message(text: str, position: int) -> None:
+    with pytest.raises(InvalidArgument) as info:
+        tokenize(text)
+    message = info.value.message
+    assert f"is not allowed at position {position}" in message
+    message.encode("utf-8")  # renderable: no raw NUL or surrogate in the message
+    assert "\x00" not in message

@@ -38,8 +38,9 @@ from tracklog.store.sql import schema
 STRING_OPS = sorted({Op.EQ, Op.NE} | PATTERN_OPS | LIST_OPS, key=lambda op: op.value)
 SETTINGS = settings(max_examples=300, deadline=1000, suppress_health_check=[HealthCheck.too_slow])
 
-keys = st.text(min_size=1, max_size=12)
-texts = st.text(max_size=12)
+storable = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
+keys = st.text(storable, min_size=1, max_size=12)
+texts = st.text(storable, max_size=12)
 numbers = st.one_of(
     st.integers(min_value=-(2**63), max_value=2**63 - 1),
     st.floats(allow_nan=False, allow_infinity=False),
