@@ -32,9 +32,13 @@ from tracklog.exceptions import InvalidArgument, NotFound, TrackingError
 
 __all__ = ["LocalArtifactRepository"]
 
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK  # NONBLOCK: never hang on a FIFO
-_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+# POSIX only (Linux, macOS): the descriptor walk needs O_NOFOLLOW, O_DIRECTORY and dir_fd.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_DIR_FLAGS = os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC
+_READ_FLAGS = os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0)  # never hang on a FIFO
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9._\- ]*")
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
@@ -174,7 +178,7 @@ class LocalArtifactRepository(ArtifactRepository):
             if stat.S_ISLNK(st.st_mode):
                 raise invalid_path("symbolic links are not allowed")
             _remove_at(dir_fd, name, st.st_mode)
-            os.fsync(dir_fd)
+            _fsync_dir(dir_fd)
         finally:
             os.close(dir_fd)
 
@@ -184,7 +188,7 @@ class LocalArtifactRepository(ArtifactRepository):
         if create:
             os.makedirs(self.root, exist_ok=True)
         try:
-            return os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            return os.open(self.root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
         except (FileNotFoundError, NotADirectoryError):
             raise _Missing() from None
 
@@ -273,7 +277,7 @@ class LocalArtifactRepository(ArtifactRepository):
         directory, name = os.path.split(target)
         os.makedirs(directory, exist_ok=True)
         with os.fdopen(fd, "rb") as src:
-            dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            dir_fd = os.open(directory, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
             try:
                 _atomic_write(dir_fd, name, _read_chunks(src))
             finally:
@@ -290,7 +294,7 @@ class LocalArtifactRepository(ArtifactRepository):
             for name in names:
                 with suppress(FileNotFoundError):
                     _remove_at(root_fd, name, os.stat(name, dir_fd=root_fd, follow_symlinks=False).st_mode)
-            os.fsync(root_fd)
+            _fsync_dir(root_fd)
         finally:
             os.close(root_fd)
 
@@ -354,8 +358,17 @@ def _atomic_write(dir_fd: int, name: str, chunks: Iterable[bytes]) -> int:
         with suppress(OSError):
             os.unlink(temp, dir_fd=dir_fd)
         raise
-    os.fsync(dir_fd)
+    _fsync_dir(dir_fd)
     return total
+
+
+def _fsync_dir(dir_fd: int) -> None:
+    """Persist a rename. Some filesystems (CIFS, some FUSE) cannot fsync a directory: the rename stands."""
+    try:
+        os.fsync(dir_fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
 
 
 def _scan(dir_fd: int, rel_dir: str) -> Iterator[FileInfo]:

@@ -156,6 +156,8 @@ def _check_characters(value: str) -> None:
             continue
         if unicodedata.category(ch) in _BAD_CATEGORIES or ch in _BIDI_CONTROLS or ch == "\ufeff":
             raise invalid_path("control characters are not allowed")
+        if ch == "\ufffd":  # what decoders substitute for invalid UTF-8 (e.g. an overlong %c0%ae)
+            raise invalid_path("not valid UTF-8")
         folded = unicodedata.normalize("NFKC", ch)
         if folded != ch and any(c in _SEPARATOR_LIKE for c in folded):
             raise invalid_path("characters that normalize to '.', '/' or '\\' are not allowed")

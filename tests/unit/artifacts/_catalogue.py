@@ -37,6 +37,9 @@ TRAVERSAL: list[str] = [
     "\uff0e\uff0e\uff0fetc",
     "a\uff0fb",
     "\u2025/x",  # TWO DOT LEADER folds to '..'
+    "\ufe52\ufe52/x",  # SMALL FULL STOP
+    "a\ufe55b",  # SMALL COLON
+    "\ufffd\ufffd/x",  # what an ASGI server makes of %c0%ae%c0%ae
     "a#b",
     "a/#/../../x",
     "a?b",

@@ -375,3 +375,22 @@ def test_log_artifacts_copies_file_links_and_skips_dir_links(tmp_path: Path) -> 
     assert [f.path for f in repo.list_artifacts()] == ["file_link"]
     assert not os.path.islink(tmp_path / "root" / "file_link")
     assert (tmp_path / "root" / "file_link").read_bytes() == b"data"
+
+
+def test_filesystems_that_cannot_fsync_a_directory_still_work(
+    world: tuple[LocalArtifactRepository, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat as stat_mod
+
+    repo, _ = world
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if stat_mod.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    repo.write_stream("d/f.txt", iter([b"ok"]))
+    repo.delete_artifacts("d/f.txt")
+    assert repo.list_artifacts("d") == []
