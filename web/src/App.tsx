@@ -28,6 +28,14 @@ export function App() {
     return () => ctrl.abort();
   }, [expReload]);
 
+  // MLflow-style links (#/experiments/<id>[/runs/<run_id>]) open the same pages.
+  useEffect(() => {
+    const [a, expId, b, rid] = route.path;
+    if (a !== "experiments" || !expId) return;
+    if (b === "runs" && rid) navigate(["runs", rid], undefined, true);
+    else navigate(["runs"], encodeRunsState({ ...DEFAULT_RUNS_STATE, experiments: [expId] }), true);
+  }, [route.path.join("/")]); // eslint-disable-line react-hooks/exhaustive-deps
+
   const [top, runId] = route.path;
   const runsState = top === "runs" && !runId ? decodeRunsState(route.query.toString()) : null;
   const selectedExperiments = runsState?.experiments ?? [];
@@ -45,6 +53,7 @@ export function App() {
   if (!top) page = <Home experiments={experiments} onSelect={selectExperiments} />;
   else if (top === "runs" && runId) page = <RunPage runId={runId} query={route.query} experiments={experiments} />;
   else if (top === "runs" && runsState) page = <RunsPage state={runsState} experiments={experiments} />;
+  else if (top === "experiments") page = null;
   else page = <Empty>Unknown page. <a href="#/">Go to the start page</a>.</Empty>;
 
   return (

@@ -90,7 +90,7 @@ function DirListing(props: { runId: string; dir: string; depth: number; selected
             >
               <span className="tl-caret">{f.is_dir ? (isOpen ? "▾" : "▸") : ""}</span>
               <span
-                className="tl-tree-label"
+                className={`tl-tree-label${f.is_dir ? " folder" : ""}`}
                 tabIndex={0}
                 onClick={() => {
                   if (f.is_dir) {
@@ -106,7 +106,7 @@ function DirListing(props: { runId: string; dir: string; depth: number; selected
                   if (e.key === "Enter") (e.target as HTMLElement).click();
                 }}
               >
-                {f.is_dir ? "📁 " : ""}
+                
                 {name}
               </span>
               {!f.is_dir ? <span className="tl-muted" style={{ fontSize: 12 }}>{formatBytes(f.file_size)}</span> : null}

@@ -62,7 +62,7 @@ export function ExperimentSidebar(props: {
   };
 
   return (
-    <aside className="tl-sidebar" aria-label="Experiments">
+    <aside className="tl-sidebar" aria-label="Experiment sidebar">
       <div className="tl-col" style={{ padding: 10, gap: 8 }}>
         <div className="tl-row">
           <strong>Experiments</strong>
@@ -73,7 +73,7 @@ export function ExperimentSidebar(props: {
         </div>
         <TextInput type="search" placeholder="Search experiments" value={query} aria-label="Search experiments" onChange={(e) => setQuery(e.target.value)} />
       </div>
-      <div className="tl-exp-tree" role="tree" aria-multiselectable="true">
+      <div className="tl-exp-tree" role="tree" aria-label="Experiments" aria-multiselectable="true">
         {props.error ? <ErrorBox error={props.error} title="Could not load experiments" /> : null}
         {!props.experiments && !props.error ? <Loading what="experiments" /> : null}
         {props.experiments && visible.length === 0 ? <Empty>{query ? "No experiment matches." : "No experiments yet."}</Empty> : null}
