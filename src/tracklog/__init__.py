@@ -7,8 +7,7 @@ SQLAlchemy, httpx and numpy are imported only when a feature needs them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing alone costs more than the budget
 
 __version__ = "0.1.0"
 
@@ -109,6 +108,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from tracklog.client._active import ActiveRun as ActiveRun
     from tracklog.client.fluent import (
         active_run as active_run,
@@ -211,16 +212,20 @@ if TYPE_CHECKING:
     from tracklog.exceptions import MlflowException as MlflowException
     from tracklog.exceptions import TrackingError as TrackingError
 
+del TYPE_CHECKING
+
 
 def __getattr__(name: str) -> Any:
     module_name = _LAZY.get(name)
+    if module_name is None and name not in _SUBMODULES:
+        raise AttributeError(f"module 'tracklog' has no attribute {name!r}")
+    from importlib import import_module
+
     if module_name is not None:
-        value = getattr(importlib.import_module(module_name), name)
+        value = getattr(import_module(module_name), name)
         globals()[name] = value  # later lookups skip __getattr__
         return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"tracklog.{name}")
-    raise AttributeError(f"module 'tracklog' has no attribute {name!r}")
+    return import_module(f"tracklog.{name}")
 
 
 def __dir__() -> list[str]:
