@@ -62,8 +62,14 @@ _LAZY: dict[str, str] = {
     },
 }
 
-# subpackages reachable as attributes (``tracklog.entities.Metric``) without an explicit import
-_SUBMODULES = ("client", "entities", "exceptions")
+# subpackages reachable as attributes (``tracklog.entities.Metric``) without an explicit import;
+# "tracking" is MLflow's name for the client package (``mlflow.tracking.MlflowClient``)
+_SUBMODULES = {
+    "client": "tracklog.client",
+    "entities": "tracklog.entities",
+    "exceptions": "tracklog.exceptions",
+    "tracking": "tracklog.client",
+}
 
 __all__ = [
     "ActiveRun",
@@ -225,7 +231,7 @@ def __getattr__(name: str) -> Any:
         value = getattr(import_module(module_name), name)
         globals()[name] = value  # later lookups skip __getattr__
         return value
-    return import_module(f"tracklog.{name}")
+    return import_module(_SUBMODULES[name])
 
 
 def __dir__() -> list[str]:

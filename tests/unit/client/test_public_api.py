@@ -112,3 +112,8 @@ def test_fluent_module_import_does_not_pull_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_mlflow_tracking_spelling() -> None:
+    assert tracklog.tracking.MlflowClient is tracklog.TrackingClient
+    assert tracklog.exceptions.MlflowException is tracklog.TrackingError
