@@ -20,6 +20,7 @@ import secrets
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from typing import BinaryIO
@@ -139,11 +140,11 @@ class LocalArtifactRepository(ArtifactRepository):
     def download_artifacts(self, artifact_path: str, dst_path: str | None = None) -> str:
         """Copy a file or tree to ``dst_path/<artifact_path>`` (a new temp dir when None)."""
         rel = safe_relpath(artifact_path)
-        dst_root = os.path.abspath(dst_path) if dst_path else tempfile.mkdtemp(prefix="tracklog-download-")
-        target = os.path.join(dst_root, *_segments(rel))
         kind = self._kind(rel)
         if kind is None:
             raise NotFound(f"Artifact '{rel}' does not exist")
+        dst_root = os.path.abspath(dst_path) if dst_path else tempfile.mkdtemp(prefix="tracklog-download-")
+        target = os.path.join(dst_root, *_segments(rel))
         if kind == "file":
             self._download_file(rel, target)
             return target
@@ -181,6 +182,26 @@ class LocalArtifactRepository(ArtifactRepository):
             _fsync_dir(dir_fd)
         finally:
             os.close(dir_fd)
+
+    def sweep_temp_files(self, older_than_s: float = 24 * 3600) -> int:
+        """Remove temp files left by writers that died (``kill -9``, power loss); return how many.
+
+        Only files older than ``older_than_s`` go, so uploads in progress are untouched.
+        """
+        cutoff = time.time() - older_than_s
+        removed = 0
+        pending: list[list[str]] = [[]]
+        while pending:
+            segments = pending.pop()
+            try:
+                dir_fd = self._open_dir(segments, create=False)
+            except (_Missing, InvalidArgument):
+                continue
+            try:
+                removed += _sweep_dir(dir_fd, segments, cutoff, pending)
+            finally:
+                os.close(dir_fd)
+        return removed
 
     # -- internals ------------------------------------------------------------
 
@@ -339,6 +360,25 @@ def _remove_at(dir_fd: int, name: str, mode: int) -> None:
         shutil.rmtree(name, dir_fd=dir_fd)  # fd-based on Linux: avoids symlink attacks
     else:
         os.unlink(name, dir_fd=dir_fd)
+
+
+def _sweep_dir(dir_fd: int, segments: list[str], cutoff: float, pending: list[list[str]]) -> int:
+    removed = 0
+    with os.scandir(dir_fd) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                pending.append([*segments, entry.name])
+                continue
+            stale = (
+                is_temp_name(entry.name)
+                and entry.is_file(follow_symlinks=False)
+                and entry.stat(follow_symlinks=False).st_mtime < cutoff
+            )
+            if stale:
+                with suppress(FileNotFoundError):
+                    os.unlink(entry.name, dir_fd=dir_fd)
+                    removed += 1
+    return removed
 
 
 def _atomic_write(dir_fd: int, name: str, chunks: Iterable[bytes]) -> int:

@@ -296,6 +296,9 @@ def test_kill_9_mid_upload_leaves_no_file_under_its_final_name(tmp_path: Path) -
     assert repo.file_size("run/model.bin") is None
     assert not (root / "run" / "model.bin").exists()
     assert [p.name.startswith(TEMP_PREFIX) for p in (root / "run").iterdir()] == [True]
+    assert repo.sweep_temp_files(older_than_s=3600) == 0  # might still be in progress
+    assert repo.sweep_temp_files(older_than_s=-1) == 1
+    assert list((root / "run").iterdir()) == []
 
 
 @pytest.fixture
