@@ -11,7 +11,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Table, and_, exists, not_, or_
+from sqlalchemy import Column, ColumnElement, Table, and_, exists, false, not_, or_, true
 
 from tracklog.search import dialects
 from tracklog.search.ast import And, Comparison, Expr, ListValue, Not, Op, Value
@@ -42,6 +42,7 @@ _FINITE = int(ValueKind.FINITE)
 _NAN = int(ValueKind.NAN)
 _POS_INF = int(ValueKind.POS_INF)
 _NEG_INF = int(ValueKind.NEG_INF)
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
 def walk(expr: Expr, leaf: Leaf) -> ColumnElement[bool]:
@@ -108,8 +109,18 @@ def attribute_predicate(column: Column[Any], attr_type: AttrType, op: Op, value:
         return column.is_(None)
     if op is Op.IS_NOT_NULL:
         return column.is_not(None)
-    predicate = string_predicate(column, op, python_values(value, attr_type))
+    values = python_values(value, attr_type)
+    compare = _id_predicate if attr_type is AttrType.ID else string_predicate
+    predicate = compare(column, op, values)
     return and_(column.is_not(None), predicate) if column.nullable else predicate
+
+
+def _id_predicate(column: ColumnElement[Any], op: Op, ids: list[int]) -> ColumnElement[bool]:
+    """Ids outside the 32-bit column range cannot match (and cannot be bound on PostgreSQL)."""
+    fitting = [i for i in ids if _INT32_MIN <= i <= _INT32_MAX]
+    if op in (Op.EQ, Op.IN):
+        return column.in_(fitting) if fitting else false()
+    return column.not_in(fitting) if fitting else true()
 
 
 def key_value_predicate(

@@ -76,6 +76,8 @@ def test_experiment_filters(experiments: Experiments) -> None:
     assert experiments.search("tags.env IS NOT NULL AND tags.team LIKE 'y'") == ["e2"]
     assert experiments.search(f"experiment_id IN ('{ids['e1']}', '{ids['e3']}')") == ["e1", "e3"]
     assert experiments.search(f"experiment_id = {ids['e2']}") == ["e2"]
+    assert experiments.search("experiment_id = '999999999999999999'") == []
+    assert experiments.search("experiment_id IN (-1, '0')") == []
     assert experiments.search(f"experiment_id != '{ids['e2']}'") == ["e1", "e3"]
     assert experiments.search("creation_time > 50") == ["e2", "e1"]
     assert experiments.search("NOT creation_time > 150") == ["e1", "e3"]
