@@ -39,9 +39,12 @@ def ensure(venv: Path = DEFAULT_PATH, postgres: bool = False) -> Path:
         wanted.append("psycopg[binary]")
     if wanted:
         print(f"installing {' '.join(wanted)} into {venv}", file=sys.stderr)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *wanted], check=True
+        proc = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *wanted],
+            capture_output=True, text=True,
         )
+        if proc.returncode != 0:
+            raise SystemExit(f"pip install into {venv} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
     return python
 
 

@@ -110,14 +110,13 @@ class Runner:
             server = _make_server(name, free_port(), databases.new_uri(name), base, self.bench_python,
                                   self.opts.mlflow_jobs)
             stack.callback(server.stop)
+            # one at a time, so start-up is timed without the other server competing for the CPU
             server.start()
-            servers.append(server)
-        for server in servers:
             seconds = server.wait_healthy()
             self._add(server.name, Measurement("server", "start to healthy", "s", seconds, "lower",
-                                                      client="server"))
-        for server in servers:
+                                               client="server"))
             server.wait_quiet()
+            servers.append(server)
             self._add(server.name, Measurement("server memory", "idle RSS", "MB", server.rss_bytes() / MB,
                                                "lower", client="server", detail="process tree, after start"))
         contexts = {}
@@ -125,7 +124,7 @@ class Runner:
             rest = stack.enter_context(Rest(server.base_url))
             workdir = base / server.name
             contexts[server.name] = Context(server.name, server.base_url, rest, self.opts.scale, workdir,
-                                            client_python=self.client_python)
+                                            client_python=self.client_python, server_cpu=server.cpu_seconds)
         with RssSampler(servers) as sampler:
             self._repetitions(servers, contexts)
         for server in servers:

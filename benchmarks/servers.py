@@ -118,6 +118,10 @@ class Server:
             return 0
         return tree_rss_bytes(self.process.pid)
 
+    def cpu_seconds(self) -> float:
+        assert self.process is not None, "start() first"
+        return tree_cpu_seconds(self.process.pid)
+
     def stop(self, grace: float = 10.0) -> None:
         """Stop the whole process group: SIGTERM, then SIGKILL after ``grace`` seconds."""
         proc = self.process

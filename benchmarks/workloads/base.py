@@ -38,6 +38,7 @@ class Context:
     workdir: Path
     rep: int = 0
     client_python: Path | None = None
+    server_cpu: Callable[[], float] = lambda: math.nan  # CPU seconds used so far by the server tree
     state: dict[str, Any] = field(default_factory=dict)
 
 
@@ -76,10 +77,40 @@ def median(values: list[float]) -> float:
     return percentile(values, 50.0)
 
 
+class CpuMeter:
+    """Server CPU time spent inside a ``with`` block (user + system, whole process tree).
+
+    Unlike wall-clock latency it barely depends on what else the machine is doing,
+    so it is the steadier figure on a busy machine.
+    """
+
+    def __init__(self, ctx: Context) -> None:
+        self.read = ctx.server_cpu
+        self.seconds = math.nan
+
+    def __enter__(self) -> CpuMeter:
+        self._start = self.read()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = self.read() - self._start
+
+    def per_call_ms(self, calls: int) -> float:
+        return self.seconds * 1000.0 / calls if calls else math.nan
+
+
 def latency_measurements(workload: str, latencies: list[float], target: bool, detail: str = "",
-                         client: str = "rest") -> list[Measurement]:
+                         cpu: CpuMeter | None = None) -> list[Measurement]:
     detail = detail or f"{len(latencies)} calls"
-    return [
-        Measurement(workload, "p50 latency", "ms", percentile(latencies, 50), "lower", client, target, detail),
-        Measurement(workload, "p99 latency", "ms", percentile(latencies, 99), "lower", client, False, detail),
+    out = [
+        Measurement(workload, "p50 latency", "ms", percentile(latencies, 50), "lower", "rest", target, detail),
+        Measurement(workload, "p99 latency", "ms", percentile(latencies, 99), "lower", "rest", False, detail),
     ]
+    if cpu is not None:
+        out.append(cpu_measurement(workload, cpu, len(latencies), detail))
+    return out
+
+
+def cpu_measurement(workload: str, cpu: CpuMeter, calls: int, detail: str = "",
+                    metric: str = "server CPU per request") -> Measurement:
+    return Measurement(workload, metric, "ms", cpu.per_call_ms(calls), "lower", detail=detail)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from benchmarks.rest import now_ms
-from benchmarks.workloads.base import Context, Measurement, bounded, median
+from benchmarks.workloads.base import Context, CpuMeter, Measurement, bounded, cpu_measurement, median
 
 KEYS = 100
 
@@ -27,15 +27,17 @@ def run(ctx: Context) -> list[Measurement]:
     rest.log_batch(run_id, metrics=batch(10_000_000, scale.batch_size))  # warm-up
     latencies, points = [], 0
     began = time.perf_counter()
-    for i in bounded(len(bodies), scale.loop_seconds):
-        t0 = time.perf_counter()
-        rest.log_batch(run_id, metrics=bodies[i])
-        latencies.append((time.perf_counter() - t0) * 1000.0)
-        points += len(bodies[i])
+    with CpuMeter(ctx) as cpu:
+        for i in bounded(len(bodies), scale.loop_seconds):
+            t0 = time.perf_counter()
+            rest.log_batch(run_id, metrics=bodies[i])
+            latencies.append((time.perf_counter() - t0) * 1000.0)
+            points += len(bodies[i])
     elapsed = time.perf_counter() - began
     detail = f"{len(latencies)} x {scale.batch_size} metrics"
     return [
         Measurement("log batch", "throughput", "points/s", points / elapsed, "higher", target=True,
                     detail=detail),
         Measurement("log batch", "p50 batch latency", "ms", median(latencies), "lower", detail=detail),
+        cpu_measurement("log batch", cpu, len(latencies), detail, "server CPU per batch"),
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.workloads.base import Context, Measurement, latency_measurements, timed_calls
+from benchmarks.workloads.base import Context, CpuMeter, Measurement, latency_measurements, timed_calls
 
 WARMUP = 5
 
@@ -12,6 +12,7 @@ def run(ctx: Context) -> list[Measurement]:
     run_id = rest.create_run(rest.create_experiment("bench-log-metric"))
     for i in range(WARMUP):
         rest.log_metric(run_id, "warmup", float(i), i)
-    latencies = timed_calls(lambda i: rest.log_metric(run_id, "loss", 1.0 / (i + 1), i),
-                            ctx.scale.log_metric_calls, ctx.scale.loop_seconds)
-    return latency_measurements("log metric", latencies, target=True)
+    with CpuMeter(ctx) as cpu:
+        latencies = timed_calls(lambda i: rest.log_metric(run_id, "loss", 1.0 / (i + 1), i),
+                                ctx.scale.log_metric_calls, ctx.scale.loop_seconds)
+    return latency_measurements("log metric", latencies, target=True, cpu=cpu)

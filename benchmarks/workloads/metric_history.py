@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from benchmarks.rest import Rest, now_ms
-from benchmarks.workloads.base import Context, Measurement, bounded, median
+from benchmarks.workloads.base import Context, CpuMeter, Measurement, bounded, cpu_measurement, median
 
 KEY = "loss"
 FETCHES = 3
@@ -33,14 +33,16 @@ def run(ctx: Context) -> list[Measurement]:
         ctx.state["history"] = populate(rest, scale.history_points, scale.batch_size, scale.populate_seconds)
     run_id, logged = ctx.state["history"]
     latencies, fetched = [], 0
-    for _ in bounded(FETCHES, scale.loop_seconds):
-        began = time.perf_counter()
-        fetched = rest.metric_history(run_id, KEY)
-        latencies.append(time.perf_counter() - began)
+    with CpuMeter(ctx) as cpu:
+        for _ in bounded(FETCHES, scale.loop_seconds):
+            began = time.perf_counter()
+            fetched = rest.metric_history(run_id, KEY)
+            latencies.append(time.perf_counter() - began)
     seconds = median(latencies)
     detail = f"{fetched} of {logged} points"
     return [
         Measurement("metric history", "full fetch", "ms", seconds * 1000.0, "lower", target=True,
                     detail=detail),
         Measurement("metric history", "throughput", "points/s", fetched / seconds, "higher", detail=detail),
+        cpu_measurement("metric history", cpu, len(latencies), detail, "server CPU per full fetch"),
     ]

@@ -13,7 +13,7 @@ from typing import Any
 
 from benchmarks.rest import Rest, now_ms
 from benchmarks.scales import Scale
-from benchmarks.workloads.base import Context, Measurement, bounded, median
+from benchmarks.workloads.base import Context, CpuMeter, Measurement, bounded, median
 
 FILTER = "metrics.m0 > 0.5 AND params.p0 = 'v3'"
 ORDER_BY = ["metrics.m0 DESC"]
@@ -41,15 +41,17 @@ def populate(rest: Rest, scale: Scale) -> tuple[str, int, float]:
     return experiment_id, created, created / (time.perf_counter() - began)
 
 
-def _query_latency(rest: Rest, experiment_id: str, scale: Scale, filter_string: str = "",
-                   order_by: list[str] | None = None) -> tuple[float, int]:
-    latencies, found = [], 0
-    for _ in bounded(scale.search_queries, scale.loop_seconds):
-        began = time.perf_counter()
-        found = sum(len(page) for page in rest.search_pages(experiment_id, scale.search_page_size,
-                                                              filter_string, order_by))
-        latencies.append((time.perf_counter() - began) * 1000.0)
-    return median(latencies), found
+def _query_latency(ctx: Context, experiment_id: str, filter_string: str = "",
+                   order_by: list[str] | None = None) -> tuple[float, int, float]:
+    """Median latency (ms), runs returned and server CPU per query (ms) of one query shape."""
+    scale, latencies, found = ctx.scale, [], 0
+    with CpuMeter(ctx) as cpu:
+        for _ in bounded(scale.search_queries, scale.loop_seconds):
+            began = time.perf_counter()
+            found = sum(len(page) for page in ctx.rest.search_pages(experiment_id, scale.search_page_size,
+                                                                      filter_string, order_by))
+            latencies.append((time.perf_counter() - began) * 1000.0)
+    return median(latencies), found, cpu.per_call_ms(len(latencies))
 
 
 def _full_pagination(rest: Rest, experiment_id: str, scale: Scale, runs: int) -> tuple[float, int]:
@@ -70,9 +72,9 @@ def run(ctx: Context) -> list[Measurement]:
                                detail=f"{runs} runs"))
     experiment_id, runs = ctx.state["search"]
     size = f"{runs} runs, page {scale.search_page_size}"
-    plain, n_plain = _query_latency(rest, experiment_id, scale)
-    filtered, n_filtered = _query_latency(rest, experiment_id, scale, FILTER)
-    ordered, n_ordered = _query_latency(rest, experiment_id, scale, order_by=ORDER_BY)
+    plain, n_plain, cpu_plain = _query_latency(ctx, experiment_id)
+    filtered, n_filtered, cpu_filtered = _query_latency(ctx, experiment_id, FILTER)
+    ordered, n_ordered, _ = _query_latency(ctx, experiment_id, order_by=ORDER_BY)
     seconds, n_all = _full_pagination(rest, experiment_id, scale, runs)
     return out + [
         Measurement("search", "no filter, first page", "ms", plain, "lower", target=True,
@@ -83,4 +85,6 @@ def run(ctx: Context) -> list[Measurement]:
                     detail=f"{ORDER_BY[0]!r}; {n_ordered} returned"),
         Measurement("search", "full pagination", "s", seconds, "lower",
                     detail=f"{n_all} of {runs} runs"),
+        Measurement("search", "server CPU per query, no filter", "ms", cpu_plain, "lower", detail=size),
+        Measurement("search", "server CPU per query, filter", "ms", cpu_filtered, "lower", detail=size),
     ]

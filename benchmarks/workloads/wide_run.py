@@ -7,7 +7,7 @@ The server has to return the latest value of every key, so this shows how the
 from __future__ import annotations
 
 from benchmarks.rest import now_ms
-from benchmarks.workloads.base import Context, Measurement, latency_measurements, timed_calls
+from benchmarks.workloads.base import Context, CpuMeter, Measurement, latency_measurements, timed_calls
 
 STEPS = 3
 
@@ -27,6 +27,7 @@ def run(ctx: Context) -> list[Measurement]:
         ctx.state["wide"] = populate(ctx)
     run_id = ctx.state["wide"]
     returned = len(ctx.rest.get_run(run_id)["data"].get("metrics", []))
-    latencies = timed_calls(lambda _: ctx.rest.get_run(run_id), ctx.scale.wide_gets, ctx.scale.loop_seconds)
+    with CpuMeter(ctx) as cpu:
+        latencies = timed_calls(lambda _: ctx.rest.get_run(run_id), ctx.scale.wide_gets, ctx.scale.loop_seconds)
     detail = f"{ctx.scale.wide_metric_keys} keys x {STEPS} steps; {returned} returned"
-    return latency_measurements("get wide run", latencies, target=False, detail=detail)
+    return latency_measurements("get wide run", latencies, target=False, detail=detail, cpu=cpu)
