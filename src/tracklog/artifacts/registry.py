@@ -107,13 +107,20 @@ def get_repository(uri: str, **context: Any) -> ArtifactRepository:
     """The repository for ``uri``; ``context`` (e.g. ``tracking_uri``) goes to factories that accept it."""
     scheme = uri_scheme(uri)
     with _lock:
-        entry = _table_locked().get(scheme)
-        schemes = sorted(_table_locked())
+        table = _table_locked()
+    entry = table.get(scheme)
     if entry is None:
-        listed = ", ".join(repr(s) if s else "'' (plain paths)" for s in schemes)
-        raise InvalidArgument(f"Unsupported artifact URI scheme '{scheme}'. Known schemes: {listed}")
+        raise InvalidArgument(f"Unsupported artifact URI scheme '{scheme}'. Known schemes: {_describe(table)}")
     factory = _load(scheme, entry)
     return factory(uri, **_accepted_kwargs(factory, context))
+
+
+def _describe(table: dict[str, _Entry]) -> str:
+    def one(scheme: str, entry: _Entry) -> str:
+        name = repr(scheme) if scheme else "'' (plain paths)"
+        return f"{name} (pip install 'tracklog[{entry.extra}]')" if entry.extra else name
+
+    return ", ".join(one(scheme, table[scheme]) for scheme in sorted(table))
 
 
 def _table_locked() -> dict[str, _Entry]:

@@ -60,6 +60,7 @@ def test_unknown_scheme_lists_the_known_ones() -> None:
     assert "'ftp'" in message
     for scheme in ("'s3'", "'gs'", "'file'", "'mlflow-artifacts'"):
         assert scheme in message
+    assert "'s3' (pip install 'tracklog[s3]')" in message
 
 
 @pytest.mark.parametrize(
