@@ -213,6 +213,8 @@ def start_run(
     existing_id = run_id or _env(RUN_ID_ENV_VARS)
     user_tags = {k: str(v) for k, v in (tags or {}).items()}
     if description is not None:
+        if NOTE_CONTENT in user_tags:
+            raise InvalidArgument(f"give the description either as description= or as the {NOTE_CONTENT} tag")
         user_tags[NOTE_CONTENT] = description
     parent_id = parent_run_id or (parent.info.run_id if parent is not None and nested else None)
     if existing_id:

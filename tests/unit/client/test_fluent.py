@@ -353,3 +353,9 @@ def test_runs_outside_git_have_no_git_tags(embedded: Path, tmp_path: Path, monke
         pass
     tags = tracklog.get_run(run.info.run_id).data.tags_dict
     assert not any(k.startswith(("mlflow.source.git", "tracklog.source.git")) for k in tags)
+
+
+def test_description_and_note_tag_conflict(embedded: Path) -> None:
+    with pytest.raises(InvalidArgument, match="description"):
+        tracklog.start_run(description="a", tags={"mlflow.note.content": "b"})
+    assert tracklog.active_run() is None
