@@ -199,6 +199,8 @@ FILTERS: list[tuple[str, list[str]]] = [
     ("created > 1500", in_default_order("r2", "r3")),
     ("end_time IS NULL", in_default_order("r2", "r4")),
     ("start_time >= 1999.5", in_default_order("r2", "r3")),
+    ("start_time >= 2000.4", ["r3"]),
+    ("start_time = 1000.5", []),
     (
         "start_time < 9223372036854775807 AND start_time > -9223372036854775808",
         in_default_order("r1", "r2", "r3", "r5"),
