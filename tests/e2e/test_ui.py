@@ -1,0 +1,235 @@
+"""Browser walk-through of the web UI against a real tracklog server (see conftest.py)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+from tests.e2e.conftest import XSS_NAME, PageProbe, Seeded
+
+pytestmark = pytest.mark.e2e
+
+
+def runs_url(server: Seeded, *exp_names: str, extra: str = "") -> str:
+    ids = ",".join(server.experiments[n] for n in exp_names)
+    return f"/#/runs?e={ids}{extra}"
+
+
+def test_tree_to_runs_table_to_run_page(probe: PageProbe, server: Seeded) -> None:
+    page = probe.page
+    page.goto("/")
+    tree = page.get_by_role("tree", name="Experiments")
+    # folders from "/"-separated names
+    tree.get_by_text("proj", exact=True).wait_for()
+    tree.get_by_text("feat", exact=True).wait_for()
+    probe.shot("01-home-tree")
+    # search box filters the tree
+    page.get_by_label("Search experiments").fill("obj2")
+    assert tree.get_by_text("other", exact=True).count() == 0
+    page.get_by_label("Search experiments").fill("")
+    tree.get_by_text("obj", exact=True).click()
+    grid = page.get_by_role("grid", name="Runs")
+    grid.get_by_text("parent-sweep").wait_for()
+    # the XSS run name is shown as text
+    grid.get_by_text(XSS_NAME, exact=True).wait_for()
+    # nested runs: children hidden until the parent is expanded
+    assert grid.get_by_text("child-a").count() == 0
+    grid.get_by_role("button", name=re.compile("Expand 2 child runs")).click()
+    grid.get_by_text("child-a").wait_for()
+    probe.shot("02-runs-table")
+    grid.get_by_text("parent-sweep").click()
+    page.get_by_test_id("run-name").filter(has_text="parent-sweep").wait_for()
+    page.get_by_role("table", name="Parameters").get_by_text("lr").wait_for()
+    page.get_by_role("table", name="Run overview").get_by_text("0123456789abcdef").wait_for()
+    page.get_by_role("table", name="Run overview").get_by_text("child-a").wait_for()
+    probe.shot("03-run-page")
+
+
+def test_xss_run_name_and_note_render_as_text(probe: PageProbe, server: Seeded) -> None:
+    page = probe.page
+    page.goto(f"/#/runs/{server.runs[XSS_NAME]}")
+    page.get_by_test_id("run-name").filter(has_text=XSS_NAME).wait_for()
+    note = page.get_by_test_id("run-description")
+    note.locator("strong").filter(has_text="bold").wait_for()
+    # raw HTML in markdown stays text; no <img onerror>, no javascript: link
+    assert note.locator("img").count() == 0
+    assert "<img src=x onerror=alert(2)>" in note.inner_text()
+    assert page.locator("a[href^='javascript:']").count() == 0
+    assert page.evaluate("document.querySelectorAll('script:not([src])').length") == 0
+    page.get_by_role("table", name="Tags").get_by_text(XSS_NAME).first.wait_for()
+    probe.shot("04-xss-run")
+
+
+def test_artifact_previews(probe: PageProbe, server: Seeded) -> None:
+    page = probe.page
+    page.goto(f"/#/runs/{server.runs['parent-sweep']}?tab=artifacts")
+    tree = page.get_by_role("tree", name="Artifacts")
+    tree.get_by_text("plots", exact=True).click()
+    tree.get_by_text("curve.png", exact=True).click()
+    img = page.get_by_test_id("artifact-preview").locator("img.tl-image")
+    img.wait_for()
+    assert img.get_attribute("src").startswith("blob:")
+    page.wait_for_function("() => document.querySelector('img.tl-image')?.naturalWidth === 48")
+    probe.shot("05-artifact-image")
+
+    tree.get_by_text("table.csv", exact=True).click()
+    csv = page.get_by_role("table", name="CSV preview")
+    csv.get_by_text("row, 39").wait_for()
+    assert csv.locator("tbody tr").count() == 40
+    probe.shot("06-artifact-csv")
+
+    tree.get_by_text("config.json", exact=True).click()
+    page.locator("pre.tl-code").filter(has_text='"layers": [').wait_for()
+
+    tree.get_by_text("report.html", exact=True).click()
+    frame = page.locator("iframe.tl-sandbox")
+    frame.wait_for()
+    assert frame.get_attribute("sandbox") == ""
+    assert frame.get_attribute("src").startswith("blob:")
+    page.frame_locator("iframe.tl-sandbox").locator("#evil").wait_for()
+    page.wait_for_timeout(300)
+    assert page.title() != "pwned"
+    probe.shot("07-artifact-html-sandboxed")
+
+
+def test_charts_drawn_on_run_page_and_for_selection(probe: PageProbe, server: Seeded) -> None:
+    page = probe.page
+    page.goto(f"/#/runs/{server.runs['parent-sweep']}?tab=charts")
+    panel = page.locator("[data-metric='loss']")
+    panel.locator("canvas").wait_for()
+    page.get_by_label("Smoothing").fill("0.8")
+    page.get_by_text("log scale").click()
+    panel.locator("canvas").wait_for()
+    probe.shot("08-run-charts")
+
+    sel = ",".join(server.runs[n] for n in ("parent-sweep", "child-a", "other-exp-run"))
+    page.goto(runs_url(server, "proj/feat/obj", "proj/feat/obj2", extra=f"&s={sel}&v=charts"))
+    loss = page.locator("[data-metric='loss']")
+    loss.locator("canvas").wait_for()
+    legend = loss.locator(".u-legend")
+    for name in ("parent-sweep", "child-a", "other-exp-run"):
+        legend.get_by_text(name).wait_for()
+    probe.shot("09-selection-charts")
+
+
+def test_select_runs_and_compare(probe: PageProbe, server: Seeded) -> None:
+    page = probe.page
+    page.goto(runs_url(server, "proj/feat/obj", "proj/feat/obj2"))
+    grid = page.get_by_role("grid", name="Runs")
+    grid.get_by_text("other-exp-run").wait_for()  # runs of both experiments
+    grid.get_by_label("Select run parent-sweep").check()
+    grid.get_by_label("Select run other-exp-run").check()
+    assert re.search(r"[?&]s=[0-9a-f]+(%2C|,)[0-9a-f]+", page.url)  # selection is in the URL
+    page.get_by_role("tab", name=re.compile("Compare")).click()
+    table = page.get_by_role("table", name="Run comparison")
+    table.get_by_text("lr").wait_for()
+    # optimizer is the same in both runs: hidden while "only differences" is on
+    assert table.get_by_text("optimizer").count() == 0
+    page.get_by_label("only differences").uncheck()
+    table.get_by_text("optimizer").wait_for()
+    page.locator(".tl-chart-card canvas").first.wait_for()  # the scatter
+    probe.shot("10-compare")
+    # the shared URL restores the same view
+    url = page.url
+    page.goto("about:blank")
+    page.goto(url)
+    page.get_by_role("table", name="Run comparison").get_by_text("lr").wait_for()
+
+
+def test_filter_valid_and_invalid(probe: PageProbe, server: Seeded) -> None:
+    page = probe.page
+    page.goto(runs_url(server, "proj/feat/obj"))
+    grid = page.get_by_role("grid", name="Runs")
+    grid.get_by_text("parent-sweep").wait_for()
+    box = page.get_by_label("Filter runs")
+    box.fill("params.lr = '0.3'")
+    box.press("Escape")
+    box.press("Enter")
+    grid.get_by_text(XSS_NAME).wait_for()
+    page.wait_for_function("() => !document.body.innerText.includes('parent-sweep')")
+    assert "q=params.lr" in page.url
+    # autocomplete offers keys seen in the runs
+    box.fill("metrics.lo")
+    page.get_by_role("option", name="metrics.loss").wait_for()
+    box.press("Escape")
+    probe.allow_http_error(400)
+    box.fill("params.lr = 0.3")  # unquoted string value: rejected by the server
+    box.press("Enter")
+    err = page.get_by_test_id("filter-error")
+    err.wait_for()
+    assert err.inner_text().strip()
+    probe.shot("11-filter-error")
+
+
+def test_keyboard_navigation_opens_run(probe: PageProbe, server: Seeded) -> None:
+    page = probe.page
+    page.goto(runs_url(server, "proj/feat/obj", extra="&o=attributes.run_name+ASC"))
+    grid = page.get_by_role("grid", name="Runs")
+    grid.get_by_text("parent-sweep").wait_for()
+    grid.focus()
+    page.keyboard.press("ArrowDown")  # second row: parent-sweep (sorted by name: "<script>" < "parent")
+    page.keyboard.press("Enter")
+    page.get_by_test_id("run-name").filter(has_text="parent-sweep").wait_for()
+
+
+def test_edit_tags(probe: PageProbe, server: Seeded) -> None:
+    page = probe.page
+    page.goto(f"/#/runs/{server.runs['child-b']}")
+    tags = page.get_by_role("table", name="Tags")
+    tags.get_by_text("vision").wait_for()
+    page.get_by_label("New tag key").fill("stage")
+    page.get_by_label("New tag value").fill("<b>prod</b>")
+    page.get_by_role("button", name="Add tag").click()
+    tags.get_by_text("<b>prod</b>").wait_for()
+    page.get_by_role("button", name="Delete tag stage").click()
+    page.wait_for_function("() => !document.body.innerText.includes('<b>prod</b>')")
+
+
+def test_create_rename_delete_experiment(probe: PageProbe, server: Seeded) -> None:
+    page = probe.page
+    page.goto("/")
+    tree = page.get_by_role("tree", name="Experiments")
+    tree.get_by_text("proj", exact=True).wait_for()
+    page.get_by_role("button", name="+ New").click()
+    dialog = page.get_by_role("dialog", name="New experiment")
+    dialog.get_by_role("textbox").fill("lab/e2e/created")
+    dialog.get_by_role("button", name="Create").click()
+    tree.get_by_text("created", exact=True).wait_for()
+    # duplicate names are refused with the server's message
+    probe.allow_http_error(400)
+    page.get_by_role("button", name="+ New").click()
+    dialog.get_by_role("textbox").fill("lab/e2e/created")
+    dialog.get_by_role("button", name="Create").click()
+    dialog.locator(".tl-field-error").wait_for()
+    dialog.get_by_role("button", name="Cancel").click()
+
+    tree.get_by_text("created", exact=True).hover()
+    tree.get_by_role("button", name="Rename lab/e2e/created").click()
+    rename = page.get_by_role("dialog")
+    rename.get_by_role("textbox").fill("lab/e2e/renamed")
+    rename.get_by_role("button", name="Rename").click()
+    tree.get_by_text("renamed", exact=True).wait_for()
+    tree.get_by_text("renamed", exact=True).hover()
+    tree.get_by_role("button", name="Delete lab/e2e/renamed").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    page.wait_for_function("() => !document.body.innerText.includes('renamed')")
+    probe.shot("12-experiments-crud")
+
+
+def test_dark_theme_toggle(probe: PageProbe, server: Seeded) -> None:
+    page = probe.page
+    page.goto(runs_url(server, "proj/feat/obj"))
+    page.get_by_role("grid", name="Runs").get_by_text("parent-sweep").wait_for()
+    page.get_by_role("button", name="Toggle dark theme").click()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    probe.shot("13-dark-theme")
+
+
+def test_url_quoting_roundtrip(probe: PageProbe, server: Seeded) -> None:
+    page = probe.page
+    flt = quote("attributes.run_name LIKE 'child%'", safe="")
+    page.goto(runs_url(server, "proj/feat/obj", extra=f"&q={flt}"))
+    grid = page.get_by_role("grid", name="Runs")
+    grid.get_by_text("child-a").wait_for()
+    assert page.get_by_label("Filter runs").input_value() == "attributes.run_name LIKE 'child%'"
