@@ -397,3 +397,25 @@ def test_filesystems_that_cannot_fsync_a_directory_still_work(
     repo.write_stream("d/f.txt", iter([b"ok"]))
     repo.delete_artifacts("d/f.txt")
     assert repo.list_artifacts("d") == []
+
+
+def test_a_link_swapped_in_during_the_walk_is_refused(
+    world: tuple[LocalArtifactRepository, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Check-then-use races: the walk holds descriptors, so a swap after any check is still refused."""
+    repo, outside = world
+    root = Path(repo.root)
+    (root / "a" / "b").mkdir(parents=True)
+    real_mkdir = os.mkdir
+
+    def racing_mkdir(path: str, mode: int = 0o777, *, dir_fd: int | None = None) -> None:
+        if path == "b" and not (root / "a" / "b").is_symlink():
+            os.rmdir(root / "a" / "b")
+            os.symlink(outside, root / "a" / "b")
+        real_mkdir(path, mode, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, "mkdir", racing_mkdir)
+    with pytest.raises(InvalidArgument, match="symbolic links"):
+        repo.write_stream("a/b/secret.txt", iter([b"pwned"]))
+    assert (outside / "secret.txt").read_bytes() == SECRET
+    assert sorted(p.name for p in outside.iterdir()) == ["dir", "secret.txt"]
