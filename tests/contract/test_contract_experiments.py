@@ -33,18 +33,9 @@ def test_create_and_get(store: TrackingStore, artifact_root: str) -> None:
     assert store.get_experiment_by_name("no such experiment") is None
 
 
-@pytest.mark.parametrize(
-    ("location", "expected"),
-    [
-        ("s3://bucket/path", "s3://bucket/path"),
-        (None, None),
-    ],
-)
-def test_explicit_artifact_location(store: TrackingStore, location: str | None, expected: str | None) -> None:
-    eid = store.create_experiment(unique(), artifact_location=location)
-    got = store.get_experiment(eid).artifact_location
-    assert got == (expected if expected is not None else got)
-    assert "//" not in got.replace("s3://", "")
+def test_explicit_artifact_location(store: TrackingStore) -> None:
+    eid = store.create_experiment(unique(), artifact_location="s3://bucket/path")
+    assert store.get_experiment(eid).artifact_location == "s3://bucket/path"
 
 
 @pytest.mark.parametrize(
@@ -81,10 +72,10 @@ def test_names_are_case_sensitive(store: TrackingStore) -> None:
     assert store.get_experiment_by_name(name.upper()) is None
 
 
-@pytest.mark.parametrize("name", ["", "   ", "x" * 501])
-def test_bad_names(store: TrackingStore, name: str) -> None:
-    with pytest.raises(InvalidArgument):
-        store.create_experiment(name)
+def test_bad_names(store: TrackingStore) -> None:
+    for name in ["", "   ", "x" * 501, "nul\x00"]:
+        with pytest.raises(InvalidArgument):
+            store.create_experiment(name)
 
 
 def test_name_limit(store: TrackingStore) -> None:

@@ -7,10 +7,11 @@ inputs -- per 2000 runs, the size of an IN list every database accepts.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, literal, null, select, union_all
+from sqlalchemy import CompoundSelect, Connection, bindparam, literal, null, select, union_all
 
 from tracklog.entities import (
     Dataset,
@@ -69,14 +70,14 @@ def _assemble(row: AnyRow, c: _Children) -> Run:
     )
 
 
-def _load_children(conn: Connection, ids: list[str], c: _Children) -> bool:
-    """Latest metrics, params, tags and model inputs/outputs in one UNION ALL query.
-
-    Returns whether any run of ``ids`` has dataset inputs (loaded separately)."""
+@functools.cache
+def _children_query() -> CompoundSelect:
+    """Built once: constructing and cache-keying this statement costs more than running it."""
     lm, p, t = s.latest_metrics, s.params, s.tags
     mi, mo, ri = s.run_model_inputs, s.run_model_outputs, s.run_inputs
+    ids = bindparam("ids", expanding=True)
     no_num = null()
-    query = union_all(
+    return union_all(
         select(literal("m").label("kind"), lm.c.run_uuid, lm.c.key, null().label("text"),
                lm.c.step, lm.c.timestamp, lm.c.value_kind, lm.c.value).where(lm.c.run_uuid.in_(ids)),
         select(literal("p"), p.c.run_uuid, p.c.key, p.c.value, no_num, no_num, no_num, no_num)
@@ -90,8 +91,16 @@ def _load_children(conn: Connection, ids: list[str], c: _Children) -> bool:
         select(literal("d"), ri.c.run_uuid, ri.c.dataset_uuid, null(), no_num, no_num, no_num, no_num)
         .where(ri.c.run_uuid.in_(ids)),
     )
+
+
+def _load_children(conn: Connection, ids: list[str], c: _Children) -> bool:
+    """Latest metrics, params, tags and model inputs/outputs in one UNION ALL query.
+
+    Returns whether any run of ``ids`` has dataset inputs (loaded separately)."""
     has_datasets = False
-    for kind, run_id, key, value, step, timestamp, value_kind, number in conn.execute(query):
+    for kind, run_id, key, value, step, timestamp, value_kind, number in conn.execute(
+        _children_query(), {"ids": ids}
+    ):
         if kind == "m":
             metric = Metric(key, decode_value(value_kind, number), int(timestamp), int(step))
             c.metrics[run_id].append(metric)

@@ -1,0 +1,155 @@
+"""search_runs and search_experiments through the store: scoping, filters, order_by, paging."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from tests.contract.contract_helpers import metric, new_experiment, unique
+
+from tracklog.entities import Dataset, DatasetInput, InputTag, Param, RunStatus, RunTag, ViewType
+from tracklog.exceptions import InvalidArgument
+from tracklog.store.base import TrackingStore
+
+
+@pytest.fixture
+def world(store: TrackingStore) -> dict[str, object]:
+    """Two experiments; five runs in the first with metrics, params, tags and datasets."""
+    eid = new_experiment(store)
+    other = new_experiment(store)
+    runs = []
+    for i in range(5):
+        run = store.create_run(eid, f"user{i % 2}", 1000 + i, run_name=f"run-{i}")
+        rid = run.info.run_id
+        metrics = [metric("loss", 1.0 / (i + 1), 1, 0)]
+        if i == 4:
+            metrics = [metric("loss", math.nan, 1, 0)]
+        store.log_batch(rid, metrics=metrics, params=[Param("alpha", f"0.{i}")],
+                        tags=[RunTag("team", "a" if i < 3 else "b")])
+        runs.append(rid)
+    store.log_inputs(runs[0], datasets=[DatasetInput(Dataset("train", "d", "local", "{}"),
+                                                     (InputTag("mlflow.data.context", "training"),))])
+    store.create_run(other, "x", 5, run_name="elsewhere")
+    store.delete_run(runs[3])
+    return {"eid": eid, "other": other, "runs": runs}
+
+
+def _names(runs: list[object]) -> list[str]:
+    return [r.info.run_name for r in runs]  # type: ignore[attr-defined]
+
+
+def test_scope_and_view_type(store: TrackingStore, world: dict[str, object]) -> None:
+    eid, other = str(world["eid"]), str(world["other"])
+    assert _names(store.search_runs([eid])) == ["run-4", "run-2", "run-1", "run-0"]  # start_time DESC
+    assert _names(store.search_runs([eid], run_view_type=ViewType.DELETED_ONLY)) == ["run-3"]
+    assert len(store.search_runs([eid], run_view_type=ViewType.ALL)) == 5
+    assert len(store.search_runs([eid, other])) == 5
+    assert list(store.search_runs([])) == []
+
+
+def test_filters(store: TrackingStore, world: dict[str, object]) -> None:
+    eid = str(world["eid"])
+    assert _names(store.search_runs([eid], "metrics.loss < 0.4")) == ["run-2"]
+    assert _names(store.search_runs([eid], "params.alpha = '0.1'")) == ["run-1"]
+    assert _names(store.search_runs([eid], "tags.team = 'b'")) == ["run-4"]
+    assert _names(store.search_runs([eid], "attributes.run_name LIKE 'run-%' and params.alpha != '0.0'")) == [
+        "run-4", "run-2", "run-1"]
+    assert _names(store.search_runs([eid], "datasets.context = 'training'")) == ["run-0"]
+    assert _names(store.search_runs([eid], "attributes.user_id = 'user0' and start_time >= 1002")) == ["run-4", "run-2"]
+    rid = world["runs"][1]  # type: ignore[index]
+    assert _names(store.search_runs([eid], f"run_id IN ('{rid}')")) == ["run-1"]
+
+
+def test_order_by_metric_nan_last(store: TrackingStore, world: dict[str, object]) -> None:
+    eid = str(world["eid"])
+    asc = _names(store.search_runs([eid], order_by=["metrics.loss ASC"]))
+    assert asc[-1] == "run-4"  # NaN sorts last
+    assert asc[:3] == ["run-2", "run-1", "run-0"]
+    assert _names(store.search_runs([eid], order_by=["params.alpha DESC"]))[0] == "run-4"
+
+
+def test_bad_filters(store: TrackingStore) -> None:
+    for bad in ["metrics.loss = 'x'", "params.a = 0.1", "a = 1 or b = 2", "foo.bar = 'x'"]:
+        with pytest.raises(InvalidArgument):
+            store.search_runs(["0"], bad)
+    with pytest.raises(InvalidArgument):
+        store.search_runs(["0"], order_by=["start_time; DROP TABLE runs"])
+
+
+def test_injection_is_harmless(store: TrackingStore, world: dict[str, object]) -> None:
+    eid = str(world["eid"])
+    try:
+        got = store.search_runs([eid], "params.alpha = '0.1''; DROP TABLE runs;--'")
+        assert list(got) == []
+    except InvalidArgument:
+        pass
+    assert len(store.search_runs([eid])) == 4
+
+
+def test_paging_no_duplicates_no_gaps(store: TrackingStore) -> None:
+    eid = new_experiment(store)
+    made = {store.create_run(eid, "u", 1000 + (i % 3), run_name=f"r{i}").info.run_id for i in range(23)}
+    seen: list[str] = []
+    token = None
+    while True:
+        page = store.search_runs([eid], max_results=5, page_token=token)
+        seen += [r.info.run_id for r in page]
+        token = page.token
+        if token is None:
+            break
+    assert len(seen) == len(set(seen)) == 23 and set(seen) == made
+
+
+def test_search_validation(store: TrackingStore) -> None:
+    with pytest.raises(InvalidArgument):
+        store.search_runs(["0"], max_results=0)
+    with pytest.raises(InvalidArgument):
+        store.search_runs(["0"], max_results=50001)
+    with pytest.raises(InvalidArgument):
+        store.search_runs(["0"], page_token="@@@")
+    with pytest.raises(InvalidArgument):
+        store.search_runs(["abc"])
+    store.search_runs(["0"], max_results=50000)
+
+
+def test_search_returns_full_runs(store: TrackingStore, world: dict[str, object]) -> None:
+    eid = str(world["eid"])
+    (run,) = store.search_runs([eid], "attributes.run_name = 'run-0'")
+    assert run == store.get_run(run.info.run_id)
+    assert run.inputs.dataset_inputs and run.data.params_dict == {"alpha": "0.0"}
+
+
+def test_search_experiments(store: TrackingStore) -> None:
+    prefix = unique("search")
+    ids = [store.create_experiment(f"{prefix}-{i}") for i in range(4)]
+    store.set_experiment_tag(ids[1], __import__("tracklog.entities", fromlist=["ExperimentTag"])
+                             .ExperimentTag("team", "x"))
+    store.delete_experiment(ids[3])
+    active = store.search_experiments(filter_string=f"name LIKE '{prefix}%'")
+    assert sorted(e.experiment_id for e in active) == sorted(ids[:3])
+    deleted = store.search_experiments(ViewType.DELETED_ONLY, filter_string=f"name LIKE '{prefix}%'")
+    assert [e.experiment_id for e in deleted] == [ids[3]]
+    tagged = store.search_experiments(filter_string="tags.team = 'x'")
+    assert [e.experiment_id for e in tagged] == [ids[1]]
+    by_name = store.search_experiments(ViewType.ALL, order_by=["name DESC"],
+                                       filter_string=f"name LIKE '{prefix}%'")
+    assert [e.name for e in by_name] == [f"{prefix}-{i}" for i in (3, 2, 1, 0)]
+    seen: list[str] = []
+    token = None
+    while True:
+        page = store.search_experiments(ViewType.ALL, max_results=2, page_token=token)
+        seen += [e.experiment_id for e in page]
+        token = page.token
+        if token is None:
+            break
+    assert len(seen) == len(set(seen)) == 5  # four plus Default
+    with pytest.raises(InvalidArgument):
+        store.search_experiments(max_results=0)
+
+
+def test_finished_status_filter(store: TrackingStore) -> None:
+    eid = new_experiment(store)
+    a = store.create_run(eid, "u", 1).info.run_id
+    store.create_run(eid, "u", 2)
+    store.update_run_info(a, RunStatus.FINISHED, 10)
+    assert [r.info.run_id for r in store.search_runs([eid], "attributes.status = 'FINISHED'")] == [a]
