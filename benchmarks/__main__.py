@@ -10,7 +10,7 @@ from rich.console import Console
 
 from benchmarks import benchvenv
 from benchmarks.databases import BACKENDS
-from benchmarks.report import render
+from benchmarks.report import markdown, render
 from benchmarks.runner import Options, Runner
 from benchmarks.scales import SCALES
 from benchmarks.servers import SERVER_NAMES
@@ -29,6 +29,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--skip", default="", help="comma-separated workloads to leave out")
     p.add_argument("--repeat", type=int, help="repetitions (default: 1 for quick, 3 otherwise)")
     p.add_argument("--json", type=Path, metavar="OUT.json", help="also write the results as JSON")
+    p.add_argument("--markdown", type=Path, metavar="OUT.md", help="also write the table as Markdown")
     p.add_argument("--client-python", type=Path,
                    help="python with the official mlflow client (default: the bench venv's)")
     p.add_argument("--mlflow-venv", type=Path, default=benchvenv.DEFAULT_PATH,
@@ -76,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         results.write_json(args.json)
         progress.print(f"JSON written to {args.json}")
+    if args.markdown:
+        args.markdown.write_text(markdown(results))
+        progress.print(f"Markdown written to {args.markdown}")
     return 1 if results.errors else 0
 
 

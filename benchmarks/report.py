@@ -133,6 +133,33 @@ def table(results: Results) -> Table:
     return out
 
 
+def _plain_ratio(row: Row) -> str:
+    ratio = row.ratio()
+    if ratio is None:
+        return "—"
+    mark = (" ✓" if ratio >= TARGET_RATIO else " ✗") if row.target else ""
+    return f"{ratio:.1f}×{mark}"
+
+
+def markdown(results: Results) -> str:
+    """The same table as GitHub-flavoured Markdown (for docs/performance.md)."""
+    servers = results.servers
+    head = ["client", "workload", "metric", "unit", *servers]
+    if len(servers) > 1:
+        head.append("ratio")
+    head.append("detail")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in results.ordered():
+        cells = [row.client, row.workload, row.metric, row.unit, *(fmt(row.median(s)) for s in servers)]
+        if len(servers) > 1:
+            cells.append(_plain_ratio(row))
+        cells.append(row.detail.get("tracklog") or row.detail.get("mlflow") or "")
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    for err in results.errors:
+        lines.append(f"\nerror: {err['server']} / {err['workload']}: {err['error']}")
+    return "\n".join(lines) + "\n"
+
+
 def render(results: Results, console: Console) -> None:
     console.print(table(results))
     for err in results.errors:
