@@ -9,16 +9,6 @@ from click.testing import CliRunner
 
 from tracklog.cli.server import server
 from tracklog.server.settings import SETTINGS, Settings
-from tracklog.server.settings_docs import refresh_docs
-
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "server.md"
-
-
-def test_docs_table_is_current() -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    assert refresh_docs(text) == text, (
-        "docs/server.md is stale: run python -m tracklog.server.settings_docs docs/server.md"
-    )
 
 
 def test_every_setting_is_a_cli_option_with_env_vars() -> None:

@@ -50,6 +50,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(exc)
 
 
+def _allowed_hosts(settings: Settings) -> tuple[str, ...]:
+    """The configured hosts plus the address the server is bound to (unless it is a wildcard)."""
+    if settings.host and settings.host not in ("0.0.0.0", "::", ""):
+        return (*settings.allowed_hosts, settings.host)
+    return settings.allowed_hosts
+
+
 def create_app(
     settings: Settings,
     store: TrackingStore,
@@ -67,7 +74,7 @@ def create_app(
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(ErrorEnvelopeMiddleware),
-        Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts,
+        Middleware(TrustedHostMiddleware, allowed_hosts=_allowed_hosts(settings),
                    exempt_paths=(f"{prefix}/health",)),
         Middleware(OriginMiddleware, allowed_origins=settings.cors_allowed_origins),
         Middleware(JsonBodyMiddleware, max_bytes=settings.max_json_body_bytes,

@@ -3,8 +3,8 @@
 Each ``Setting`` row names the ``Settings`` attribute, its flag, its type, its
 default, the environment variables that set it (``TRACKLOG_*`` first, MLflow's
 name as an alias) and its help text. ``tracklog server`` builds its click
-options from ``SETTINGS``; ``docs/server.md`` embeds ``settings_docs.render_markdown_table()``
-(see ``settings_docs``; a test fails when the page is stale); worker processes rebuild ``Settings``
+options from ``SETTINGS``; ``docs/server.md`` embeds ``docs.render_settings_table()``
+(see ``tracklog.server.docs``; a test fails when the page is stale); worker processes rebuild ``Settings``
 from the environment with ``Settings.from_env()``.
 """
 
