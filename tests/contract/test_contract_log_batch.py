@@ -188,3 +188,31 @@ def test_metric_with_model_id_goes_to_logged_model(store: TrackingStore) -> None
     assert (m.key, m.value, m.step, m.timestamp) == ("acc", 0.9, 1, 5)
     assert (m.model_id, m.run_id, m.dataset_name, m.dataset_digest) == (
         model.model_id, run.info.run_id, "ds", "abc")
+
+
+def test_concurrent_writers_to_one_run(store: TrackingStore) -> None:
+    import threading
+
+    rid = new_run(store).info.run_id
+    errors: list[BaseException] = []
+
+    def writer(w: int) -> None:
+        try:
+            for b in range(4):
+                base = (w * 4 + b) * 50
+                batch = [metric("loss", float(base + i), 1, base + i) for i in range(50)]
+                batch += [metric(f"k{i}", float(w), 1, w) for i in range(5)]  # contended keys
+                store.log_batch(rid, metrics=batch, params=[Param("p", "same")])
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(store.get_metric_history(rid, "loss")) == 800
+    latest = _latest(store, rid)
+    assert latest["loss"].value == 799.0
+    assert all(latest[f"k{i}"].value == 3.0 and latest[f"k{i}"].step == 3 for i in range(5))
