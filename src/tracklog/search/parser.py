@@ -13,21 +13,17 @@ Grammar (keywords in any letter case)::
                              | "IS" ["NOT"] "NULL" )
 
 Identifiers are resolved against an ``EntitySpec`` and every comparison is
-type-checked while the token positions are at hand, so each error names the
-offending token's position.
+type-checked (``rules.py``) while the token positions are at hand, so each
+error names the offending token's position.
 """
 
 from __future__ import annotations
 
-import re
-
 from tracklog.exceptions import InvalidArgument
-from tracklog.search import limits
+from tracklog.search import limits, rules
 from tracklog.search.ast import (
     LIST_OPS,
     NULL_OPS,
-    NUMERIC_OPS,
-    PATTERN_OPS,
     And,
     Comparison,
     EntityType,
@@ -43,17 +39,10 @@ from tracklog.search.ast import (
     Value,
 )
 from tracklog.search.errors import invalid
-from tracklog.search.identifiers import AttrType, EntitySpec, describe, resolve_prefix
+from tracklog.search.identifiers import EntitySpec, resolve_prefix
 from tracklog.search.lexer import Kind, Token, iter_tokens
 
 __all__ = ["Parser", "parse_filter"]
-
-_STRING_OPS = frozenset({Op.EQ, Op.NE}) | PATTERN_OPS | LIST_OPS
-_INTEGER = re.compile(r"-?\d{1,18}")
-
-
-def _op_list(ops: frozenset[Op]) -> str:
-    return " ".join(op.value for op in Op if op in ops)
 
 
 class Parser:
@@ -145,10 +134,13 @@ class Parser:
         identifier = self.identifier(self.spec.filter_types)
         op_token = self.peek()
         op = self.operator()
-        self.check_operator(identifier, op, op_token.position)
-        value = self.value(op)
-        if value is not None:
-            self.check_value(identifier, op, value)
+        try:
+            rules.check_operator(self.spec, identifier, op, op_token.position)
+            value = self.value(op)
+            if value is not None:
+                rules.check_value(self.spec, identifier, op, value)
+        except rules.Violation as violation:
+            raise self.fail(violation.message, violation.position) from None
         return Comparison(identifier, op, value)
 
     def identifier(self, allowed: frozenset[EntityType]) -> Identifier:
@@ -212,7 +204,7 @@ class Parser:
                 raise self.unexpected("NULL")
             self.advance()
             return Op.IS_NOT_NULL if negated else Op.IS_NULL
-        raise self.unexpected("a comparison operator (" + _op_list(frozenset(Op)) + ")")
+        raise self.unexpected("a comparison operator (" + rules.operator_list(frozenset(Op)) + ")")
 
     def value(self, op: Op) -> Value | None:
         if op in NULL_OPS:
@@ -257,57 +249,6 @@ class Parser:
                 start.position,
             )
         return self.scalar()
-
-    # -- type rules ----------------------------------------------------------
-    def rules(self, identifier: Identifier) -> tuple[frozenset[Op], str]:
-        """Allowed operators and the expected value type ('string', 'number' or 'id')."""
-        entity_type = identifier.type
-        if entity_type is EntityType.METRIC:
-            return NUMERIC_OPS | NULL_OPS, "number"
-        if entity_type in (EntityType.PARAM, EntityType.TAG):
-            return _STRING_OPS | NULL_OPS, "string"
-        if entity_type is EntityType.DATASET:
-            return _STRING_OPS, "string"
-        attribute = self.spec.attribute(identifier.key)
-        assert attribute is not None
-        if attribute.type is AttrType.NUMBER:
-            return NUMERIC_OPS | LIST_OPS | NULL_OPS, "number"
-        if attribute.type is AttrType.ID:
-            return frozenset({Op.EQ, Op.NE}) | LIST_OPS, "id"
-        return _STRING_OPS | NULL_OPS, "string"
-
-    def check_operator(self, identifier: Identifier, op: Op, position: int) -> None:
-        ops, _ = self.rules(identifier)
-        if op not in ops:
-            name = describe(identifier.type, identifier.key)
-            raise self.fail(f"operator '{op.value}' is not supported for {name} (use {_op_list(ops)})", position)
-
-    def check_value(self, identifier: Identifier, op: Op, value: Value) -> None:
-        _, expected = self.rules(identifier)
-        name = describe(identifier.type, identifier.key)
-        items = value.items if isinstance(value, ListValue) else (value,)
-        for item in items:
-            got = "a string" if isinstance(item, String) else "a number"
-            if expected == "id":
-                text = item.value if isinstance(item, String) else item.value
-                if not (isinstance(text, int) or (isinstance(text, str) and _INTEGER.fullmatch(text))):
-                    raise self.fail(f"{name} must be compared with an integer id, got {text!r}", item.position)
-            elif (expected == "number") != isinstance(item, Number):
-                raise self.fail(f"{name} must be compared with a {expected}, got {got}", item.position)
-            if op in PATTERN_OPS and isinstance(item, String):
-                self.check_pattern(item)
-
-    def check_pattern(self, item: String) -> None:
-        if len(item.value) > limits.MAX_LIKE_PATTERN:
-            raise self.fail(
-                f"LIKE pattern is longer than the limit of {limits.MAX_LIKE_PATTERN} characters",
-                item.position,
-            )
-        if re.sub(r"%+", "%", item.value).count("%") > limits.MAX_LIKE_WILDCARDS:
-            raise self.fail(
-                f"LIKE pattern has more than the limit of {limits.MAX_LIKE_WILDCARDS} '%' wildcards",
-                item.position,
-            )
 
 
 def parse_filter(text: str | None, spec: EntitySpec) -> Expr | None:
