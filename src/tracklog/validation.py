@@ -56,6 +56,7 @@ MAX_INPUT_TAG_VALUE_LENGTH = 500
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
+INT32_MAX = 2**31 - 1
 
 _KEY_RE = re.compile(r"^[/\w.\- :]*$")
 _RUN_ID_RE = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
@@ -138,7 +139,7 @@ def validate_model_id(model_id: object) -> str:
 def validate_experiment_id(experiment_id: object) -> int:
     """Experiment ids are decimal integer strings; returns the integer."""
     text = str(experiment_id).strip() if isinstance(experiment_id, (str, int)) else ""
-    if isinstance(experiment_id, bool) or not text.isdigit() or len(text) > 18:
+    if isinstance(experiment_id, bool) or not text.isdigit() or len(text) > 10 or int(text) > INT32_MAX:
         raise InvalidArgument(f"Invalid experiment ID: {str(experiment_id)[:100]!r}")
     return int(text)
 

@@ -13,25 +13,18 @@ from sqlalchemy import inspect, text
 
 from tracklog.store.sql import schema
 from tracklog.store.sql.engine import dispose_engine, get_engine
-from tracklog.store.sql.migrate import SchemaError, SchemaOutdated, ensure_schema, head_revision, upgrade
+from tracklog.store.sql.migrate import VERSION_TABLE, SchemaError, SchemaOutdated, ensure_schema, head_revision, upgrade
 from tracklog.store.sql.store import SqlStore
-
-
-def _diff_ignoring_noise(diffs: list[object]) -> list[object]:
-    # MySQL reports DOUBLE/INTEGER display details Alembic can't map back exactly; those are
-    # type-compatible, not schema drift.
-    return [d for d in diffs if not (isinstance(d, list) and d and d[0][0] == "modify_type"
-                                     and "DOUBLE" in str(d[0][-2]).upper())]
 
 
 def test_migrated_schema_matches_metadata(store: SqlStore, database_uri: str) -> None:
     engine = get_engine(database_uri)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-        diffs = _diff_ignoring_noise(compare_metadata(ctx, schema.metadata))
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "version_table": VERSION_TABLE})
+        diffs = compare_metadata(ctx, schema.metadata)
         assert diffs == []
         assert ctx.get_current_revision() == head_revision()
-        tables = set(inspect(conn).get_table_names()) - {"alembic_version"}
+        tables = set(inspect(conn).get_table_names()) - {"tracklog_schema_version"}
     assert tables == set(schema.metadata.tables)
 
 
@@ -41,7 +34,7 @@ def test_upgrade_is_idempotent(store: SqlStore, database_uri: str) -> None:
 
 def _set_version(database_uri: str, version: str) -> None:
     with get_engine(database_uri).begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": version})
+        conn.execute(text("UPDATE tracklog_schema_version SET version_num = :v"), {"v": version})
 
 
 def test_schema_ahead_is_refused(store: SqlStore, database_uri: str) -> None:

@@ -92,7 +92,7 @@ def test_concurrent_first_migration(tmp_path: Path) -> None:
     engine = create_engine(uri)
     try:
         with engine.connect() as conn:
-            versions = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+            versions = conn.execute(text("SELECT version_num FROM tracklog_schema_version")).all()
             assert len(versions) == 1
             count = conn.execute(select(func.count()).select_from(schema.experiments)).scalar()
             assert count == 1  # only Default

@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import CompoundSelect, Connection, bindparam, literal, null, select, union_all
+from sqlalchemy import BindParameter, CompoundSelect, Connection, bindparam, literal, null, select, union_all
 
 from tracklog.entities import (
     Dataset,
@@ -71,11 +72,11 @@ def _assemble(row: AnyRow, c: _Children) -> Run:
 
 
 @functools.cache
-def _children_query() -> CompoundSelect:
+def _children_query() -> CompoundSelect[*tuple[Any, ...]]:
     """Built once: constructing and cache-keying this statement costs more than running it."""
     lm, p, t = s.latest_metrics, s.params, s.tags
     mi, mo, ri = s.run_model_inputs, s.run_model_outputs, s.run_inputs
-    ids = bindparam("ids", expanding=True)
+    ids: BindParameter[list[str]] = bindparam("ids", expanding=True)
     no_num = null()
     return union_all(
         select(literal("m").label("kind"), lm.c.run_uuid, lm.c.key, null().label("text"),

@@ -41,6 +41,8 @@ _PG_LOCK_KEY = 0x7472_6B6C  # "trkl"
 _MYSQL_LOCK_NAME = "tracklog_migrate"
 _LOCK_TIMEOUT_S = 600
 _process_lock = threading.Lock()
+#: Alembic's version table, named so that it can't be mistaken for another application's.
+VERSION_TABLE = "tracklog_schema_version"
 
 __all__ = ["SchemaError", "SchemaOutdated", "current_revision", "ensure_schema", "head_revision", "upgrade"]
 
@@ -67,7 +69,7 @@ def head_revision() -> str:
 
 
 def current_revision(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
 
 
 def upgrade(db_uri: str) -> str | None:
@@ -96,7 +98,7 @@ def _migrate(engine: Engine, *, allow_upgrade: bool) -> str | None:
         if found == head:
             return found
         if found is None:
-            names = set(inspect(conn).get_table_names()) - {"alembic_version"}
+            names = set(inspect(conn).get_table_names()) - {VERSION_TABLE}
             if names:
                 raise SchemaError(
                     "The database has tables but no tracklog schema version "

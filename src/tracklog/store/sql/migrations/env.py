@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from tracklog.store.sql.migrate import VERSION_TABLE
 from tracklog.store.sql.schema import metadata
 
 connection = context.config.attributes.get("connection")
@@ -20,6 +21,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    version_table=VERSION_TABLE,
 )
 with context.begin_transaction():
     context.run_migrations()
