@@ -323,6 +323,15 @@ def test_injection_order_by_is_rejected_and_tables_intact(world: World, order_by
     _assert_intact(world)
 
 
+def test_literal_injections_match_literally_and_tables_stay_intact(world: World) -> None:
+    assert world.search("params.inject = 'a''; DROP TABLE runs;--'") == ["r5"]
+    assert world.search("params.inject LIKE '%DROP TABLE runs%'") == ["r5"]
+    assert world.search("params.`x'; DELETE FROM params;--` IS NULL") == DEFAULT_ORDER
+    assert world.search('tags."t""; DROP TABLE tags;--" = \'x\'') == []
+    assert world.search(None, ["params.`lr` DESC", "tags.`x); DELETE FROM runs;--`"])[0] == "r3"
+    _assert_intact(world)
+
+
 def test_big_in_list_runs_on_every_database(world: World) -> None:
     ids = [world.run_id("r2")] + [f"missing-{i}" for i in range(9_999)]
     assert world.search("run_id IN (" + ", ".join(f"'{i}'" for i in ids) + ")") == ["r2"]
