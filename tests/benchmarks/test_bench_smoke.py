@@ -18,6 +18,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # the harness lives at the repository root, outside src/
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.report import Results, markdown  # noqa: E402
+from benchmarks.workloads.base import Measurement  # noqa: E402
+
 REST_WORKLOADS = {"log metric", "log batch", "run create", "search", "metric history", "get wide run",
                   "artifacts", "concurrent writers"}
 # the three tests share one harness run: keep them on one xdist worker
@@ -91,3 +97,35 @@ def test_json_is_well_formed(quick_run: tuple[subprocess.CompletedProcess[str], 
         assert values and all(isinstance(v, (int, float)) for v in values)
         median = result["median"]["tracklog"]
         assert median is None or (isinstance(median, (int, float)) and not math.isnan(median))
+
+
+# --- the report's arithmetic, without servers ------------------------------------------------
+
+
+def _results() -> Results:
+    results = Results(servers=["mlflow", "tracklog"], meta={"scale": "quick", "backend": "sqlite", "repeat": 3})
+    for server, values in (("mlflow", [30.0, 10.0, 20.0]), ("tracklog", [2.0, 1.0, 3.0])):
+        for v in values:
+            results.add(server, Measurement("log metric", "p50 latency", "ms", v, "lower", target=True))
+    for server, v in (("mlflow", 1000.0), ("tracklog", 4000.0)):
+        results.add(server, Measurement("log batch", "throughput", "points/s", v, "higher"))
+    results.add("mlflow", Measurement("concurrent writers", "errors", "count", 3.0, "none"))
+    results.add("tracklog", Measurement("concurrent writers", "errors", "count", 0.0, "none"))
+    return results
+
+
+def test_ratio_is_tracklogs_advantage_on_medians() -> None:
+    data = _results().to_dict()
+    by_metric = {r["metric"]: r for r in data["results"]}
+    assert by_metric["p50 latency"]["median"] == {"mlflow": 20.0, "tracklog": 2.0}
+    assert by_metric["p50 latency"]["ratio"] == 10.0  # lower is better: mlflow / tracklog
+    assert by_metric["throughput"]["ratio"] == 4.0  # higher is better: tracklog / mlflow
+    assert by_metric["errors"]["ratio"] is None
+
+
+def test_markdown_table_has_one_row_per_figure() -> None:
+    text = markdown(_results())
+    lines = text.strip().splitlines()
+    assert lines[0] == "| client | workload | metric | unit | mlflow | tracklog | ratio | detail |"
+    assert len(lines) == 2 + 3
+    assert "10.0× ✓" in text and "4.0×" in text
