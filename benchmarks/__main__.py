@@ -13,7 +13,7 @@ from benchmarks.databases import BACKENDS
 from benchmarks.report import markdown, render
 from benchmarks.runner import Options, Runner
 from benchmarks.scales import SCALES
-from benchmarks.servers import SERVER_NAMES
+from benchmarks.servers import SERVER_NAMES, ServerFailed
 from benchmarks.workloads import WORKLOADS
 
 
@@ -73,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         progress.print("[red]interrupted[/red]: servers stopped, databases dropped")
         return 130
+    except ServerFailed as exc:
+        progress.print(f"[red]server failed to start[/red]: {exc}")
+        return 1
     render(results, Console(width=max(160, Console().width)))
     if args.json:
         results.write_json(args.json)
