@@ -15,6 +15,8 @@ import math
 import posixpath
 import re
 from collections.abc import Sequence
+from enum import Enum
+from typing import TypeVar
 
 from tracklog.entities import (
     DatasetInput,
@@ -67,6 +69,7 @@ __all__ = [
     "INT64_MAX",
     "INT64_MIN",
     "check_text",
+    "parse_enum",
     "validate_batch",
     "validate_dataset_input",
     "validate_experiment_id",
@@ -256,6 +259,18 @@ def validate_logged_model_tag(tag: LoggedModelTag) -> None:
 def validate_logged_model_param(param: LoggedModelParameter) -> None:
     validate_key("logged model param", param.key)
     check_text(f"logged model param {param.key!r} value", param.value, MAX_PARAM_VALUE_LENGTH)
+
+
+E = TypeVar("E", bound=Enum)
+
+
+def parse_enum(cls: type[E], value: object, field: str) -> E:
+    """``cls.parse(value)`` (names or MLflow's proto numbers); a bad value is InvalidArgument."""
+    try:
+        parsed: E = cls.parse(value)  # type: ignore[attr-defined]
+    except ValueError as exc:
+        raise InvalidArgument(f"Invalid {field}: {exc}") from None
+    return parsed
 
 
 def validate_max_results(value: object, low: int, high: int, field: str = "max_results") -> int:

@@ -216,3 +216,23 @@ def test_concurrent_writers_to_one_run(store: TrackingStore) -> None:
     latest = _latest(store, rid)
     assert latest["loss"].value == 799.0
     assert all(latest[f"k{i}"].value == 3.0 and latest[f"k{i}"].step == 3 for i in range(5))
+
+
+def test_metric_naming_unknown_model_is_not_found(store: TrackingStore) -> None:
+    rid = new_run(store).info.run_id
+    with pytest.raises(NotFound):
+        store.log_batch(rid, metrics=[metric("acc", 1.0, model_id="m-" + "0" * 32)])
+    assert not store.get_run(rid).data.metrics
+
+
+def test_bad_enum_values_are_invalid_argument(store: TrackingStore) -> None:
+    run = new_run(store)
+    with pytest.raises(InvalidArgument):
+        store.update_run_info(run.info.run_id, "SLEEPING")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument):
+        store.search_runs([run.info.experiment_id], run_view_type="SOME")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument):
+        store.search_experiments("NONE")  # type: ignore[arg-type]
+    model = store.create_logged_model(run.info.experiment_id)
+    with pytest.raises(InvalidArgument):
+        store.finalize_logged_model(model.model_id, "DONE")  # type: ignore[arg-type]

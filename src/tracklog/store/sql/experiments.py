@@ -27,6 +27,7 @@ from tracklog.store.sql.rows import AnyRow, experiment_from_row, join_uri
 from tracklog.validation import (
     MAX_ARTIFACT_LOCATION_LENGTH,
     check_text,
+    parse_enum,
     validate_experiment_id,
     validate_experiment_name,
     validate_experiment_tag,
@@ -170,7 +171,7 @@ def search_experiments(
 ) -> tuple[list[Experiment], str | None]:
     offset = decode_token(page_token)
     compiled = experiments_search(filter_string, order_by, conn.dialect.name)
-    stages = [stage.value for stage in ViewType.parse(view_type).stages()]
+    stages = [stage.value for stage in parse_enum(ViewType, view_type, "view_type").stages()]
     query = select(s.experiments).where(s.experiments.c.lifecycle_stage.in_(stages))
     if compiled.where is not None:
         query = query.where(compiled.where)

@@ -28,6 +28,7 @@ from tracklog.store.sql.rows import AnyRow, decode_value, join_uri
 from tracklog.validation import (
     MAX_MODEL_TYPE_LENGTH,
     check_text,
+    parse_enum,
     validate_experiment_id,
     validate_logged_model_name,
     validate_logged_model_param,
@@ -93,7 +94,7 @@ def get_logged_model(conn: Connection, model_id: str, allow_deleted: bool) -> Lo
 
 
 def finalize_logged_model(conn: Connection, model_id: str, status: LoggedModelStatus) -> LoggedModel:
-    status = LoggedModelStatus.parse(status)
+    status = parse_enum(LoggedModelStatus, status, "logged model status")
     if status not in _FINAL_STATUSES:
         raise InvalidArgument(
             f"A logged model can only be finalized as {' or '.join(x.value for x in _FINAL_STATUSES)}; "

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, select
 
 from tracklog.entities import Metric, Param, RunTag
-from tracklog.exceptions import InvalidArgument
+from tracklog.exceptions import InvalidArgument, NotFound
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.dialect import insert_ignore
 from tracklog.store.sql.latest import upsert_latest
@@ -80,8 +80,17 @@ def _write_metrics(conn: Connection, run_id: str, metrics: Sequence[Metric]) -> 
     # Sorted so concurrent writers take row locks in the same order (no deadlocks).
     insert_ignore(conn, s.metrics, [points[k] for k in sorted(points)])
     if model_points:
+        _check_models_exist(conn, {k[0] for k in model_points})
         insert_ignore(conn, s.logged_model_metrics, [model_points[k] for k in sorted(model_points)])
     upsert_latest(conn, run_id, metrics)
+
+
+def _check_models_exist(conn: Connection, model_ids: set[str]) -> None:
+    lm = s.logged_models
+    found = {r[0] for r in conn.execute(select(lm.c.model_id).where(lm.c.model_id.in_(sorted(model_ids))))}
+    missing = sorted(model_ids - found)
+    if missing:
+        raise NotFound(f"Logged model with ID {missing[0]!r} not found (a metric names it as model_id)")
 
 
 def get_metric_history(

@@ -23,6 +23,7 @@ from tracklog.validation import (
     MAX_RUN_NAME_LENGTH,
     MAX_USER_ID_LENGTH,
     check_text,
+    parse_enum,
     validate_experiment_id,
     validate_run_id,
     validate_run_tag,
@@ -119,7 +120,7 @@ def update_run_info(
     _check_time("end_time", end_time)
     values: dict[str, Any] = {}
     if status is not None:
-        values["status"] = RunStatus.parse(status).value
+        values["status"] = parse_enum(RunStatus, status, "run status").value
     if end_time is not None:
         values["end_time"] = end_time
     if run_name:
@@ -192,7 +193,7 @@ def search_runs(
     compiled = runs_search(filter_string, order_by, conn.dialect.name)
     if not ids:
         return [], None
-    stages = [stage.value for stage in ViewType.parse(run_view_type).stages()]
+    stages = [stage.value for stage in parse_enum(ViewType, run_view_type, "run_view_type").stages()]
     query = select(s.runs).where(s.runs.c.experiment_id.in_(ids), s.runs.c.lifecycle_stage.in_(stages))
     if compiled.where is not None:
         query = query.where(compiled.where)
