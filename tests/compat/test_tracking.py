@@ -109,7 +109,8 @@ def test_experiments_crud_search_tags(mlflow_client: MlflowClient) -> None:
     with pytest.raises(MlflowException) as err:
         mlflow_client.create_experiment(name)
     assert err.value.error_code == "RESOURCE_ALREADY_EXISTS"
-    assert mlflow_client.get_experiment_by_name(name).experiment_id == exp_id
+    by_name = mlflow_client.get_experiment_by_name(name)
+    assert by_name is not None and by_name.experiment_id == exp_id
     assert mlflow_client.get_experiment_by_name(_name("missing")) is None
     mlflow_client.set_experiment_tag(exp_id, "mlflow.note.content", "notes")
     mlflow_client.rename_experiment(exp_id, name + "-2")
@@ -166,7 +167,9 @@ def test_log_input_dataset(mlflow_client: MlflowClient) -> None:
     with mlflow.start_run() as run:
         mlflow.log_input(dataset, context="training")
         mlflow.log_input(dataset, context="training")
-    inputs = mlflow_client.get_run(run.info.run_id).inputs.dataset_inputs
+    run_inputs = mlflow_client.get_run(run.info.run_id).inputs
+    assert run_inputs is not None
+    inputs = run_inputs.dataset_inputs
     assert len(inputs) == 1
     assert inputs[0].dataset.name == "toy" and inputs[0].dataset.digest == dataset.digest
     assert {t.key: t.value for t in inputs[0].tags}["mlflow.data.context"] == "training"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from unittest import mock
 
@@ -144,7 +145,7 @@ def test_oversized_json_body(stub_client: TestClient, stub_store: mock.Mock) -> 
     assert r.status_code == 413
     assert r.json()["error_code"] == "REQUEST_LIMIT_EXCEEDED"
 
-    def chunks():  # no Content-Length: counted while streaming
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted while streaming
         yield b'{"name": "'
         for _ in range(17):
             yield b"a" * (1024 * 1024)

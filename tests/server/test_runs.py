@@ -71,8 +71,8 @@ def test_tags(api: Api) -> None:
     tags = {t["key"]: t["value"] for t in api.get("runs/get", {"run_id": run_id})["run"]["data"]["tags"]}
     assert tags["k"] == "v2"
     api.post("runs/delete-tag", {"run_id": run_id, "key": "k"})
-    tags = {t["key"] for t in api.get("runs/get", {"run_id": run_id})["run"]["data"]["tags"]}
-    assert "k" not in tags
+    keys = {t["key"] for t in api.get("runs/get", {"run_id": run_id})["run"]["data"]["tags"]}
+    assert "k" not in keys
     api.error("POST", "runs/set-tag", {"run_id": run_id})
 
 
