@@ -7,6 +7,7 @@ the exact ids, in order, of ``select(runs.c.run_uuid).where(...).order_by(...)``
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ PARAMS = {
     "r1": {"lr": "0.1", "model": "cnn", "opt": "adam"},
     "r2": {"lr": "0.01", "model": "CNN"},
     "r3": {"lr": "0.1", "model": "rnn", "my param": "x y", "uni": "naïve ✓ 日本"},
+    "r4": {"long": "a" * 6000},
     "r5": {"lr": "0.001", "model": "a%b", "inject": "a'; DROP TABLE runs;--"},
 }
 TAGS = {
@@ -330,6 +332,15 @@ def test_literal_injections_match_literally_and_tables_stay_intact(world: World)
     assert world.search('tags."t""; DROP TABLE tags;--" = \'x\'') == []
     assert world.search(None, ["params.`lr` DESC", "tags.`x); DELETE FROM runs;--`"])[0] == "r3"
     _assert_intact(world)
+
+
+def test_pathological_like_patterns_take_bounded_time(world: World) -> None:
+    start = time.perf_counter()
+    assert world.search("params.long LIKE '" + "%a" * 15 + "%b'") == []
+    assert world.search("params.long ILIKE '" + "%A" * 15 + "%'") == ["r4"]
+    assert world.search("params.long LIKE '%" + "_%" * 15 + "b'") == []
+    assert world.search("params.long LIKE '%" + "a" * 1000 + "%b'") == []
+    assert time.perf_counter() - start < 5.0
 
 
 def test_big_in_list_runs_on_every_database(world: World) -> None:
