@@ -1,5 +1,5 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import type { SortSpec } from "../routing/urlState";
 import { hrefFor } from "../routing/router";
 import { formatDuration, formatTime, formatValue, StatusBadge } from "../ui/kit";
@@ -59,6 +59,19 @@ export function RunsTable(props: {
     e.preventDefault();
   };
 
+  // Stable callbacks so memoized rows re-render only when their own data changes.
+  const live = useRef(props);
+  live.current = props;
+  const actions = useMemo<RowActions>(
+    () => ({
+      toggleSelect: (id, on) => live.current.onToggleSelect([id], on),
+      toggleExpand: (id) => live.current.onToggleExpand(id),
+      open: (id) => live.current.onOpen(id),
+      activate: (i) => setActive(i),
+    }),
+    [],
+  );
+
   const sortMark = (key: string) => (props.sort?.key === key ? (props.sort.desc ? " ▼" : " ▲") : "");
 
   return (
@@ -102,56 +115,91 @@ export function RunsTable(props: {
       <div style={{ height: virtualizer.getTotalSize(), width: totalWidth, position: "relative" }}>
         {virtualizer.getVirtualItems().map((vi) => {
           const row = rows[vi.index]!;
-          const r = row.run;
-          const id = r.info.run_id;
-          const isSel = props.selected.has(id);
+          const id = row.run.info.run_id;
           return (
-            <div
+            <RunRow
               key={id}
-              id={`run-row-${vi.index}`}
-              className={`tl-grid-row${isSel ? " selected" : ""}${vi.index === active ? " active" : ""}`}
-              role="row"
-              aria-selected={isSel}
-              aria-rowindex={vi.index + 2}
-              data-run-id={id}
-              style={{ gridTemplateColumns: template, transform: `translateY(${vi.start}px)`, height: ROW_H }}
-              onMouseDown={() => setActive(vi.index)}
-              onDoubleClick={() => props.onOpen(id)}
-            >
-              <div className="tl-cell" role="gridcell">
-                <input type="checkbox" aria-label={`Select run ${runName(r)}`} checked={isSel} onChange={(e) => props.onToggleSelect([id], e.target.checked)} />
-              </div>
-              <div className="tl-cell" role="gridcell" style={{ paddingLeft: 6 + row.depth * 16 }}>
-                {row.childCount ? (
-                  <button className="tl-caret" aria-label={props.expanded.has(id) ? "Collapse child runs" : `Expand ${row.childCount} child runs`} onClick={() => props.onToggleExpand(id)}>
-                    {props.expanded.has(id) ? "▾" : "▸"}
-                  </button>
-                ) : (
-                  <span className="tl-caret" />
-                )}
-                <a className="tl-run-link" href={hrefFor(["runs", id])} title={runName(r)}>
-                  {runName(r)}
-                </a>
-                {row.childCount ? <span className="tl-muted"> ({row.childCount})</span> : null}
-              </div>
-              <div className="tl-cell" role="gridcell">
-                <StatusBadge status={r.info.status} />
-              </div>
-              <div className="tl-cell" role="gridcell">{formatTime(r.info.start_time)}</div>
-              <div className="tl-cell" role="gridcell">{formatDuration(duration(r))}</div>
-              <div className="tl-cell" role="gridcell">{r.info.user_id ?? ""}</div>
-              {props.columns.map((col) => {
-                const v = columnValue(r, col);
-                return (
-                  <div key={col} className={`tl-cell${typeof v === "number" ? " num" : ""}`} role="gridcell" title={v === undefined ? "" : String(v)}>
-                    {formatValue(v)}
-                  </div>
-                );
-              })}
-            </div>
+              row={row}
+              index={vi.index}
+              start={vi.start}
+              template={template}
+              columns={props.columns}
+              isSelected={props.selected.has(id)}
+              isActive={vi.index === active}
+              isExpanded={props.expanded.has(id)}
+              actions={actions}
+            />
           );
         })}
       </div>
     </div>
   );
 }
+
+interface RowActions {
+  toggleSelect: (runId: string, on: boolean) => void;
+  toggleExpand: (runId: string) => void;
+  open: (runId: string) => void;
+  activate: (index: number) => void;
+}
+
+const RunRow = memo(function RunRow(props: {
+  row: DisplayRow;
+  index: number;
+  start: number;
+  template: string;
+  columns: string[];
+  isSelected: boolean;
+  isActive: boolean;
+  isExpanded: boolean;
+  actions: RowActions;
+}) {
+  const { row, actions } = props;
+  const r = row.run;
+  const id = r.info.run_id;
+  const name = runName(r);
+  return (
+    <div
+      id={`run-row-${props.index}`}
+      className={`tl-grid-row${props.isSelected ? " selected" : ""}${props.isActive ? " active" : ""}`}
+      role="row"
+      aria-selected={props.isSelected}
+      aria-rowindex={props.index + 2}
+      data-run-id={id}
+      style={{ gridTemplateColumns: props.template, transform: `translateY(${props.start}px)`, height: ROW_H }}
+      onMouseDown={() => actions.activate(props.index)}
+      onDoubleClick={() => actions.open(id)}
+    >
+      <div className="tl-cell" role="gridcell">
+        <input type="checkbox" aria-label={`Select run ${name}`} checked={props.isSelected} onChange={(e) => actions.toggleSelect(id, e.target.checked)} />
+      </div>
+      <div className="tl-cell" role="gridcell" style={{ paddingLeft: 6 + row.depth * 16 }}>
+        {row.childCount ? (
+          <button className="tl-caret" aria-label={props.isExpanded ? "Collapse child runs" : `Expand ${row.childCount} child runs`} onClick={() => actions.toggleExpand(id)}>
+            {props.isExpanded ? "▾" : "▸"}
+          </button>
+        ) : (
+          <span className="tl-caret" />
+        )}
+        <a className="tl-run-link" href={hrefFor(["runs", id])} title={name}>
+          {name}
+        </a>
+        {row.childCount ? <span className="tl-muted"> ({row.childCount})</span> : null}
+      </div>
+      <div className="tl-cell" role="gridcell">
+        <StatusBadge status={r.info.status} />
+      </div>
+      <div className="tl-cell" role="gridcell">{formatTime(r.info.start_time)}</div>
+      <div className="tl-cell" role="gridcell">{formatDuration(duration(r))}</div>
+      <div className="tl-cell" role="gridcell">{r.info.user_id ?? ""}</div>
+      {props.columns.map((col) => {
+        const v = columnValue(r, col);
+        return (
+          <div key={col} className={`tl-cell${typeof v === "number" ? " num" : ""}`} role="gridcell" title={v === undefined ? "" : String(v)}>
+            {formatValue(v)}
+          </div>
+        );
+      })}
+    </div>
+  );
+});

@@ -3,6 +3,8 @@ import { ApiError, api } from "../api/client";
 import type { Run } from "../api/types";
 
 export const PAGE_SIZE = 1000;
+/** The first page is small so the first rows paint fast; later pages are PAGE_SIZE. */
+export const FIRST_PAGE_SIZE = 100;
 /** Stop paging after this many runs (the table stays usable; narrow with a filter beyond it). */
 export const MAX_RUNS = 50_000;
 
@@ -46,7 +48,7 @@ export function useRunSearch(experimentIds: string[], filter: string, orderBy: s
             experiment_ids: expKey.split(","),
             filter: filter || undefined,
             order_by: orderKey ? orderKey.split("\u0000") : undefined,
-            max_results: PAGE_SIZE,
+            max_results: first ? FIRST_PAGE_SIZE : PAGE_SIZE,
             page_token: token,
             run_view_type: "ACTIVE_ONLY",
           },
