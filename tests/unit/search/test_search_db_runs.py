@@ -160,6 +160,8 @@ FILTERS: list[tuple[str, list[str]]] = [
     ("metrics.acc < 0.6", ["r4"]),
     ("metrics.loss < 0", ["r3"]),
     ("metrics.acc = 0.9", ["r1"]),
+    ("metrics.acc = 0", []),  # NaN is stored as 0.0 with value_kind NAN: never equal
+    ("metrics.acc <= 0", []),
     ("metrics.acc != 0.9", in_default_order("r3", "r4", "r5")),
     ("metrics.acc >= 1.7976931348623157e308", ["r3"]),
     ("metrics.loss <= -1.7976931348623157e308", ["r3"]),
