@@ -17,6 +17,10 @@ Public entry points (used by the SQL store; see ``compile.py``):
 
 Bad input raises ``tracklog.exceptions.InvalidArgument`` with a message that
 points at the offending token. Lifecycle/experiment-id scoping is the store's job.
+On SQLite the store must set ``PRAGMA case_sensitive_like=ON`` on every connection.
+
+The language (grammar, operators per entity, extensions over MLflow, ordering
+rules, limits) is documented in ``docs/search.md``.
 """
 
 from tracklog.search.compile import SqlSearch, experiments_search, logged_models_search, runs_search
