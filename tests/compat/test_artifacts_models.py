@@ -129,3 +129,22 @@ def test_sklearn_default_serialization(mlflow_client: MlflowClient) -> None:
     for uri in (f"models:/{info.model_id}", f"runs:/{run.info.run_id}/model"):
         loaded = mlflow.sklearn.load_model(uri)
         assert list(loaded.predict(x.iloc[:3])) == list(model.predict(x.iloc[:3]))
+
+
+def test_odd_file_names_roundtrip(mlflow_client: MlflowClient, tmp_path: Path) -> None:
+    mlflow.set_experiment(_name("names"))
+    src = tmp_path / "odd"
+    src.mkdir()
+    # (not "a%41.txt": the mlflow client puts file names into the URL unquoted, so any
+    # server - MLflow's too - receives and stores "aA.txt")
+    names = ["with space.txt", "ünïcode-名前.txt", "100%.txt", "semi;colon.txt", "plus+sign.txt"]
+    for i, name in enumerate(names):
+        (src / name).write_text(f"content {i}")
+    with mlflow.start_run() as run:
+        mlflow.log_artifacts(str(src), artifact_path="odd")
+    listed = sorted(f.path for f in mlflow_client.list_artifacts(run.info.run_id, "odd"))
+    assert listed == sorted(f"odd/{n}" for n in names)
+    out = Path(mlflow.artifacts.download_artifacts(run_id=run.info.run_id, artifact_path="odd",
+                                                   dst_path=str(tmp_path / "dl")))
+    for i, name in enumerate(names):
+        assert (out / name).read_text() == f"content {i}"
