@@ -116,6 +116,7 @@ class Runner:
             self._add(server.name, Measurement("server", "start to healthy", "s", seconds, "lower",
                                                client="server"))
             server.wait_quiet()
+            self._idle_cpu(server)
             servers.append(server)
             self._add(server.name, Measurement("server memory", "idle RSS", "MB", server.rss_bytes() / MB,
                                                "lower", client="server", detail="process tree, after start"))
@@ -131,6 +132,14 @@ class Runner:
             self._add(server.name, Measurement("server memory", "peak RSS", "MB", sampler.peak[server.name] / MB,
                                                "lower", client="server", target=True,
                                                detail="process tree, sampled every 0.25 s"))
+
+    def _idle_cpu(self, server: Server, seconds: float = 2.0) -> None:
+        """Background CPU of an idle server (mlflow's job consumers poll), part of every CPU figure."""
+        before = server.cpu_seconds()
+        time.sleep(seconds)
+        share = (server.cpu_seconds() - before) / seconds * 100.0
+        self._add(server.name, Measurement("server", "idle CPU", "% of a core", share, "lower", client="server",
+                                           detail=f"over {seconds:.0f} s after start-up settled"))
 
     def _repetitions(self, servers: list[Server], contexts: dict[str, Context]) -> None:
         for rep in range(self.opts.scale.repeat):
