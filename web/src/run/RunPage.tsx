@@ -1,13 +1,11 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { api } from "../api/client";
 import { TAG, type Experiment, type Run } from "../api/types";
-import { ArtifactBrowser } from "../artifacts/ArtifactBrowser";
-import { MetricCharts } from "../charts/MetricCharts";
+import { ArtifactBrowser, Markdown, MetricCharts } from "../lazy";
 import { hrefFor, navigate } from "../routing/router";
 import { encodeRunsState, DEFAULT_RUNS_STATE, makeHash } from "../routing/urlState";
 import { duration, runName, tagOf, toNumber } from "../runs/runData";
 import { Button, ErrorBox, formatDuration, formatTime, formatValue, Loading, StatusBadge, Tabs } from "../ui/kit";
-import { Markdown } from "../ui/Markdown";
 import { TagsEditor } from "./TagsEditor";
 import { useChildren, useLoggedModels, useRun } from "./useRun";
 

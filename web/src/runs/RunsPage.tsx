@@ -1,7 +1,6 @@
 import { useMemo, useState } from "react";
 import type { Experiment, Run } from "../api/types";
-import { ComparePanel } from "../compare/ComparePanel";
-import { MetricCharts } from "../charts/MetricCharts";
+import { ComparePanel, MetricCharts } from "../lazy";
 import { navigate } from "../routing/router";
 import { encodeRunsState, type RunsState, type RunsView } from "../routing/urlState";
 import { Button, Empty, ErrorBox, Loading, Spinner, Tabs } from "../ui/kit";
@@ -31,6 +30,10 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
   }, [search.runs, state.sort]);
   const rows = useMemo(() => buildDisplayRows(sortedRuns, expanded), [sortedRuns, expanded]);
   const selected = useMemo(() => new Set(state.selected), [state.selected]);
+  const experimentNames = useMemo(
+    () => (state.experiments.length > 1 ? new Map((experiments ?? []).map((e) => [e.experiment_id, e.name])) : undefined),
+    [state.experiments.length, experiments],
+  );
   const byId = useMemo(() => new Map(search.runs.map((r) => [r.info.run_id, r])), [search.runs]);
 
   const chartRuns: Run[] = useMemo(() => {
@@ -76,7 +79,7 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
         </div>
         <FilterBox value={state.filter} error={search.filterError} keys={keys} onApply={(f) => update({ filter: f }, false)} />
       </div>
-      <div className="tl-row" style={{ padding: "0 14px 0 0", flexWrap: "nowrap" }}>
+      <div className="tl-row tl-tabbar" style={{ padding: "0 14px 0 0", flexWrap: "nowrap" }}>
         <Tabs tabs={views} value={state.view} onChange={(v) => update({ view: v }, false)} />
         <span className="tl-spacer" />
         <span className="tl-muted">{state.selected.length ? `${state.selected.length} selected` : ""}</span>
@@ -99,6 +102,7 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
           <RunsTable
             rows={rows}
             columns={state.columns}
+            experimentNames={experimentNames}
             sort={state.sort}
             selected={selected}
             expanded={expanded}

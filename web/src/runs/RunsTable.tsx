@@ -3,7 +3,7 @@ import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "
 import type { SortSpec } from "../routing/urlState";
 import { hrefFor } from "../routing/router";
 import { formatDuration, formatTime, formatValue, StatusBadge } from "../ui/kit";
-import { BASE_COLUMNS, CHECK_WIDTH, columnLabel, EXTRA_WIDTH } from "./columns";
+import { BASE_COLUMNS, CHECK_WIDTH, columnLabel, EXPERIMENT_WIDTH, EXTRA_WIDTH } from "./columns";
 import { columnValue, duration, runName, type DisplayRow } from "./runData";
 
 const ROW_H = 30;
@@ -11,6 +11,8 @@ const ROW_H = 30;
 export function RunsTable(props: {
   rows: DisplayRow[];
   columns: string[];
+  /** When set (several experiments shown), an Experiment column names each run's experiment. */
+  experimentNames?: Map<string, string>;
   sort: SortSpec | null;
   selected: ReadonlySet<string>;
   expanded: ReadonlySet<string>;
@@ -29,8 +31,9 @@ export function RunsTable(props: {
     if (active >= rows.length && rows.length > 0) setActive(rows.length - 1);
   }, [rows.length, active]);
 
-  const template = [CHECK_WIDTH, ...BASE_COLUMNS.map((c) => c.width), ...props.columns.map(() => EXTRA_WIDTH)].map((w) => `${w}px`).join(" ");
-  const totalWidth = CHECK_WIDTH + BASE_COLUMNS.reduce((a, c) => a + c.width, 0) + props.columns.length * EXTRA_WIDTH;
+  const expWidth = props.experimentNames ? EXPERIMENT_WIDTH : 0;
+  const template = [CHECK_WIDTH, ...BASE_COLUMNS.map((c) => c.width), ...(expWidth ? [expWidth] : []), ...props.columns.map(() => EXTRA_WIDTH)].map((w) => `${w}px`).join(" ");
+  const totalWidth = CHECK_WIDTH + BASE_COLUMNS.reduce((a, c) => a + c.width, 0) + expWidth + props.columns.length * EXTRA_WIDTH;
   const allSelected = rows.length > 0 && rows.every((r) => props.selected.has(r.run.info.run_id));
 
   const move = (to: number) => {
@@ -97,6 +100,11 @@ export function RunsTable(props: {
             </button>
           </div>
         ))}
+        {props.experimentNames ? (
+          <div className="tl-cell" role="columnheader">
+            <span className="tl-sort">Experiment</span>
+          </div>
+        ) : null}
         {props.columns.map((col) => {
           const { kind, key } = columnLabel(col);
           return (
@@ -127,6 +135,7 @@ export function RunsTable(props: {
               isSelected={props.selected.has(id)}
               isActive={vi.index === active}
               isExpanded={props.expanded.has(id)}
+              experimentName={props.experimentNames?.get(row.run.info.experiment_id) ?? (props.experimentNames ? row.run.info.experiment_id : undefined)}
               actions={actions}
             />
           );
@@ -152,6 +161,7 @@ const RunRow = memo(function RunRow(props: {
   isSelected: boolean;
   isActive: boolean;
   isExpanded: boolean;
+  experimentName: string | undefined;
   actions: RowActions;
 }) {
   const { row, actions } = props;
@@ -192,6 +202,11 @@ const RunRow = memo(function RunRow(props: {
       <div className="tl-cell" role="gridcell">{formatTime(r.info.start_time)}</div>
       <div className="tl-cell" role="gridcell">{formatDuration(duration(r))}</div>
       <div className="tl-cell" role="gridcell">{r.info.user_id ?? ""}</div>
+      {props.experimentName !== undefined ? (
+        <div className="tl-cell" role="gridcell" title={props.experimentName}>
+          {props.experimentName}
+        </div>
+      ) : null}
       {props.columns.map((col) => {
         const v = columnValue(r, col);
         return (

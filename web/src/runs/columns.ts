@@ -18,6 +18,7 @@ export const BASE_COLUMNS: BaseColumn[] = [
 ];
 
 export const EXTRA_WIDTH = 140;
+export const EXPERIMENT_WIDTH = 180;
 export const CHECK_WIDTH = 34;
 
 export const CLIENT_SORT_KEYS = new Set(["duration"]);
