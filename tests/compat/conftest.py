@@ -43,42 +43,44 @@ class ServerProcess:
         self.ready_s = ready_s
 
 
-@pytest.fixture(scope="session")
-def tracklog_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    folder = tmp_path_factory.mktemp("compat-server")
+def start_server(folder: Path, *extra: str) -> ServerProcess:
+    """Start ``tracklog server`` in ``folder`` on a free port and wait for /health."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "TRACKLOG_"))}
     cmd = [sys.executable, "-m", "tracklog.cli.main", "server", "--port", str(port),
-           "--backend-store-uri", f"sqlite:///{folder / 'tracking.db'}",
-           "--artifacts-destination", str(folder / "artifacts")]
-    log = open(folder / "server.log", "wb")  # noqa: SIM115 - closed at teardown
+           "--backend-store-uri", f"sqlite:///{folder / 'tracking.db'}", *extra]
+    log = open(folder / "server.log", "wb")  # noqa: SIM115 - closed by stop_server
     started = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
     url = f"http://127.0.0.1:{port}"
-    ready_s = -1.0
-    deadline = started + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
+    deadline = started + 60
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             if httpx.get(f"{url}/health", timeout=1).text == "OK":
-                ready_s = time.monotonic() - started
-                break
+                return ServerProcess(url, proc, folder, time.monotonic() - started)
         except httpx.HTTPError:
             time.sleep(0.05)
-    if ready_s < 0:
-        proc.kill()
-        log.close()
-        pytest.fail("tracklog server did not start:\n" + (folder / "server.log").read_text(errors="replace"))
+    proc.kill()
+    pytest.fail("tracklog server did not start:\n" + (folder / "server.log").read_text(errors="replace"))
+
+
+def stop_server(server: ServerProcess) -> None:
+    server.proc.terminate()
     try:
-        yield ServerProcess(url, proc, folder, ready_s)
+        server.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def tracklog_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    folder = tmp_path_factory.mktemp("compat-server")
+    server = start_server(folder, "--artifacts-destination", str(folder / "artifacts"))
+    try:
+        yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop_server(server)
 
 
 @pytest.fixture(scope="session")
