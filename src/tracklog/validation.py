@@ -11,6 +11,7 @@ Unicode without NUL characters (databases refuse those, and a refusal must be a
 
 from __future__ import annotations
 
+import functools
 import math
 import posixpath
 import re
@@ -109,32 +110,42 @@ def check_text(field: str, value: object, max_length: int | None = None, *, allo
 
 def validate_key(kind: str, key: object) -> str:
     """A metric, param or tag key: ``^[/\\w.\\- :]*$``, stable under path normalization, <= 250."""
-    field = f"{kind} key"
     if not isinstance(key, str) or not key:
-        raise InvalidArgument(f"{field} must be a non-empty string")
-    check_text(f"{field} {key[:50]!r}", key, MAX_KEY_LENGTH)
-    if not _KEY_RE.match(key):
-        raise InvalidArgument(
-            f"Invalid {field} {key!r}: names may only contain alphanumerics, underscores (_), "
-            "dashes (-), periods (.), spaces ( ), colons (:) and slashes (/)"
-        )
-    normalized = posixpath.normpath(key)
-    if normalized != key or normalized == "." or normalized.startswith(("..", "/")):
-        raise InvalidArgument(
-            f"Invalid {field} {key!r}: names may not be changed by path normalization "
-            "(no '..', leading or trailing '/', './' or '//')"
-        )
+        raise InvalidArgument(f"{kind} key must be a non-empty string")
+    problem = _key_problem(key)
+    if problem is not None:
+        raise InvalidArgument(f"Invalid {kind} key {key[:60]!r}: {problem}")
     return key
 
 
+@functools.lru_cache(maxsize=8192)
+def _key_problem(key: str) -> str | None:
+    """Why ``key`` is not a valid key, or None. Cached: a batch repeats the same few keys."""
+    if len(key) > MAX_KEY_LENGTH:
+        return f"it is {len(key)} characters long, over the limit of {MAX_KEY_LENGTH} characters"
+    if not _KEY_RE.fullmatch(key):
+        return (
+            "names may only contain alphanumerics, underscores (_), dashes (-), periods (.), "
+            "spaces ( ), colons (:) and slashes (/)"
+        )
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return "it is not valid Unicode text"
+    normalized = posixpath.normpath(key)
+    if normalized != key or normalized == "." or normalized.startswith(("..", "/")):
+        return "names may not be changed by path normalization (no '..', leading or trailing '/', './' or '//')"
+    return None
+
+
 def validate_run_id(run_id: object) -> str:
-    if not isinstance(run_id, str) or not _RUN_ID_RE.match(run_id):
+    if not isinstance(run_id, str) or not _RUN_ID_RE.fullmatch(run_id):
         raise InvalidArgument(f"Invalid run ID: {str(run_id)[:300]!r}")
     return run_id
 
 
 def validate_model_id(model_id: object) -> str:
-    if not isinstance(model_id, str) or not _MODEL_ID_RE.match(model_id):
+    if not isinstance(model_id, str) or not _MODEL_ID_RE.fullmatch(model_id):
         raise InvalidArgument(f"Invalid model ID: {str(model_id)[:300]!r}")
     return model_id
 

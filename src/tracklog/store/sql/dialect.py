@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Table, TextClause, text
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.dialects.postgresql.base import PGDialect
@@ -41,6 +42,46 @@ def columnar(rows: Sequence[dict[str, Any]], columns: tuple[str, ...]) -> dict[s
 
 def _columns(table: Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.columns)
+
+
+_JSON_TYPES = {"BIGINTEGER": "BIGINT", "SMALLINTEGER": "SMALLINT", "INTEGER": "INT", "DOUBLE": "DOUBLE"}
+_mysql_json_statements: dict[str, TextClause] = {}
+
+
+def _mysql_json_insert(table: Table) -> TextClause:
+    """``INSERT ... SELECT FROM JSON_TABLE(:doc ...)``: one string parameter for the whole batch.
+
+    PyMySQL escapes every parameter in Python; for a 1000-row batch, one JSON
+    document (encoded by orjson) is several times cheaper than 6000 values.
+    Only for tables without NULLable columns (JSON null handling differs)."""
+    stmt = _mysql_json_statements.get(table.name)
+    if stmt is None:
+        specs = []
+        for i, col in enumerate(table.columns):
+            type_name = type(col.type).__name__.upper()
+            length = getattr(col.type, "length", None)
+            sql_type = f"VARCHAR({length})" if length else _JSON_TYPES[type_name]
+            specs.append(f"`{col.name}` {sql_type} PATH '$[{i}]'")
+        names = ", ".join(f"`{c.name}`" for c in table.columns)
+        selected = ", ".join(f"j.`{c.name}`" for c in table.columns)
+        first = next(iter(table.primary_key.columns)).name
+        stmt = text(
+            f"INSERT INTO `{table.name}` ({names}) SELECT {selected} FROM "
+            f"JSON_TABLE(:doc, '$[*]' COLUMNS ({', '.join(specs)})) AS j "
+            f"ON DUPLICATE KEY UPDATE `{first}` = `{table.name}`.`{first}`"
+        )
+        _mysql_json_statements[table.name] = stmt
+    return stmt
+
+
+def insert_ignore_bulk(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """``insert_ignore`` for large batches into a table without NULLable columns (metric points)."""
+    if rows and conn.dialect.name in ("mysql", "mariadb"):
+        names = [c.name for c in table.columns]
+        doc = orjson.dumps([[r[n] for n in names] for r in rows]).decode()
+        conn.execute(_mysql_json_insert(table), {"doc": doc})
+    else:
+        insert_ignore(conn, table, rows)
 
 
 def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

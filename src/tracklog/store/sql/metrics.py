@@ -18,7 +18,7 @@ from sqlalchemy import Connection, and_, select
 from tracklog.entities import Metric, Param, RunTag
 from tracklog.exceptions import InvalidArgument, NotFound
 from tracklog.store.sql import schema as s
-from tracklog.store.sql.dialect import insert_ignore
+from tracklog.store.sql.dialect import insert_ignore, insert_ignore_bulk
 from tracklog.store.sql.latest import upsert_latest
 from tracklog.store.sql.paging import decode_token, encode_token
 from tracklog.store.sql.rows import encode_value, metric_from_row
@@ -78,7 +78,7 @@ def _write_metrics(conn: Connection, run_id: str, metrics: Sequence[Metric]) -> 
                 "dataset_name": m.dataset_name, "dataset_digest": m.dataset_digest,
             }
     # Sorted so concurrent writers take row locks in the same order (no deadlocks).
-    insert_ignore(conn, s.metrics, [points[k] for k in sorted(points)])
+    insert_ignore_bulk(conn, s.metrics, [points[k] for k in sorted(points)])
     if model_points:
         _check_models_exist(conn, {k[0] for k in model_points})
         insert_ignore(conn, s.logged_model_metrics, [model_points[k] for k in sorted(model_points)])
