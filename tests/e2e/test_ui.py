@@ -98,6 +98,14 @@ def test_charts_drawn_on_run_page_and_for_selection(probe: PageProbe, server: Se
     page.goto(f"/#/runs/{server.runs['parent-sweep']}?tab=charts")
     panel = page.locator("[data-metric='loss']")
     panel.locator("canvas").wait_for()
+    # drag to zoom: the panel re-fetches that step range
+    box = panel.locator(".u-over").bounding_box()
+    with page.expect_request(lambda r: "get-history-bulk-interval" in r.url and "start_step=" in r.url):
+        page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2, steps=5)
+        page.mouse.up()
+    panel.get_by_role("button", name="Reset zoom").click()
     page.get_by_label("Smoothing").fill("0.8")
     page.get_by_text("log scale").click()
     panel.locator("canvas").wait_for()

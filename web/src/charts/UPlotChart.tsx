@@ -43,7 +43,9 @@ export function UPlotChart(props: {
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height: props.height ?? 240,
-      scales: { x: { time: false }, y: props.logY ? { distr: 3 } : {} },
+      scales: props.scatter
+        ? { x: { time: false, range: (_u, min, max) => uPlot.rangeNum(min, max, 0.1, true) }, y: { range: (_u, min, max) => uPlot.rangeNum(min, max, 0.1, true) } }
+        : { x: { time: false }, y: props.logY ? { distr: 3 } : {} },
       axes: [axis(props.xLabel), axis(props.yLabel ?? "")],
       cursor: { drag: { x: true, y: false, setScale: !selecting }, bind: selecting ? { dblclick: () => () => { cb.current.onResetZoom?.(); return null; } } : {} },
       legend: { live: true },
