@@ -117,6 +117,9 @@ def _create(url: URL, db_uri: str) -> Engine:
             kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
         kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800)
+        if "connect_timeout" not in url.query:
+            # Fail fast (a 503 the client retries) instead of hanging on an unreachable server.
+            kwargs["connect_args"] = {"connect_timeout": 10}
     try:
         engine = create_engine(url, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:

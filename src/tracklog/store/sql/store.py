@@ -10,6 +10,8 @@ import os
 import threading
 from collections.abc import Sequence
 
+from sqlalchemy.exc import OperationalError
+
 from tracklog.entities import (
     DatasetInput,
     Experiment,
@@ -29,6 +31,7 @@ from tracklog.entities import (
     RunTag,
     ViewType,
 )
+from tracklog.exceptions import TemporarilyUnavailable
 from tracklog.store.base import (
     SEARCH_MAX_RESULTS_DEFAULT,
     SEARCH_MAX_RESULTS_THRESHOLD,
@@ -65,7 +68,13 @@ class SqlStore(TrackingStore):
         key = (url.render_as_string(hide_password=False), default_artifact_root)
         with _ready_lock:
             if key not in _ready:
-                ensure_schema(self._db.engine, auto_migrate)
+                try:
+                    ensure_schema(self._db.engine, auto_migrate)
+                except OperationalError as exc:
+                    raise TemporarilyUnavailable(
+                        f"Cannot open the tracking database {url.render_as_string(hide_password=True)}: "
+                        f"{type(exc.orig).__name__}"
+                    ) from exc
                 self._db.write(experiments.ensure_default, default_artifact_root)
                 _ready.add(key)
 
