@@ -87,10 +87,14 @@ class Rest:
         return self.get("/runs/get", {"run_id": run_id})["run"]
 
     def search_pages(self, experiment_id: str, page_size: int, filter_string: str = "",
-                     order_by: list[str] | None = None, max_pages: int = 1) -> Iterator[list[dict[str, Any]]]:
-        """Yield pages of runs, following ``next_page_token`` for at most ``max_pages`` pages."""
-        token = ""
-        for _ in range(max_pages):
+                     order_by: list[str] | None = None, max_pages: int = 1,
+                     max_seconds: float = 3600.0) -> Iterator[list[dict[str, Any]]]:
+        """Yield pages of runs, following ``next_page_token`` for at most ``max_pages`` pages
+        and ``max_seconds`` seconds."""
+        token, deadline = "", time.perf_counter() + max_seconds
+        for i in range(max_pages):
+            if i and time.perf_counter() > deadline:
+                return
             body: dict[str, Any] = {"experiment_ids": [experiment_id], "max_results": page_size,
                                     "filter": filter_string, "order_by": order_by or []}
             if token:
@@ -102,10 +106,13 @@ class Rest:
                 return
 
     def metric_history(self, run_id: str, key: str, page_size: int = 25_000,
-                       max_pages: int = 10_000) -> int:
-        """Fetch a whole metric history the way the client does; return the number of points."""
-        points, token = 0, ""
-        for _ in range(max_pages):
+                       max_pages: int = 10_000, max_seconds: float = 3600.0) -> int:
+        """Fetch a whole metric history the way the client does (bounded in pages and seconds);
+        return the number of points."""
+        points, token, deadline = 0, "", time.perf_counter() + max_seconds
+        for i in range(max_pages):
+            if i and time.perf_counter() > deadline:
+                break
             params: dict[str, Any] = {"run_id": run_id, "run_uuid": run_id, "metric_key": key,
                                       "max_results": page_size}
             if token:

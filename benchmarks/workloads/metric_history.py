@@ -36,7 +36,7 @@ def run(ctx: Context) -> list[Measurement]:
     with CpuMeter(ctx) as cpu:
         for _ in bounded(FETCHES, scale.loop_seconds):
             began = time.perf_counter()
-            fetched = rest.metric_history(run_id, KEY)
+            fetched = rest.metric_history(run_id, KEY, max_seconds=scale.loop_seconds)
             latencies.append(time.perf_counter() - began)
     seconds = median(latencies)
     detail = f"{fetched} of {logged} points"

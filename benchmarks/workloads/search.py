@@ -58,7 +58,7 @@ def _full_pagination(rest: Rest, experiment_id: str, scale: Scale, runs: int) ->
     max_pages = runs // scale.search_page_size + 2
     began = time.perf_counter()
     found = sum(len(page) for page in rest.search_pages(experiment_id, scale.search_page_size,
-                                                          max_pages=max_pages))
+                                                          max_pages=max_pages, max_seconds=scale.loop_seconds))
     return time.perf_counter() - began, found
 
 
