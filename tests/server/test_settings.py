@@ -54,3 +54,9 @@ def test_cli_help_lists_every_flag() -> None:
     out = CliRunner().invoke(server, ["--help"]).output
     for row in SETTINGS:
         assert row.flag.split("/")[0] in out
+
+
+def test_public_api_is_pinned() -> None:
+    import tracklog.server
+
+    assert sorted(tracklog.server.__all__) == ["Settings", "create_app"]
