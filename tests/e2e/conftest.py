@@ -130,8 +130,45 @@ def _seed(url: str, workdir: Path) -> Seeded:
                                                                     for i in range(40)))
     (art / "report.html").write_text(EVIL_HTML)
     (art / "config.json").write_text(json.dumps({"lr": 0.05, "layers": [64, 32]}))
+    (art / "big.png").write_bytes(b"\x89PNG" + os.urandom(6 * 1024 * 1024))  # over the 5 MB preview cap
+    (art / "long.log").write_text("".join(f"line {i:07d} of a long log\n" for i in range(60_000)))  # ~1.6 MB
     c.log_artifacts(parent, str(art))
+    run("live-run", lr="0.4", status="RUNNING")
     return s
+
+
+def _start_server(work: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str, Any]:
+    port = _free_port()
+    log = open(work / "server.log", "ab")  # noqa: SIM115 - closed by _stop_server
+    cmd = [sys.executable, "-c", "from tracklog.cli.main import main; main()", "server",
+           "--host", "127.0.0.1", "--port", str(port),
+           "--backend-store-uri", f"sqlite:///{work / 'tracking.db'}",
+           "--artifacts-destination", str(work / "artifacts"), *extra]
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=work)
+    return proc, f"http://127.0.0.1:{port}", log
+
+
+def _stop_server(proc: subprocess.Popen[bytes], log: Any) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def prefixed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second, empty server under --static-prefix /tracking; yields the UI URL."""
+    if not STATIC_INDEX.is_file():
+        _missing(f"the web UI is not built ({STATIC_INDEX} missing): run scripts/build-ui.sh")
+    work = tmp_path_factory.mktemp("e2e-prefix")
+    proc, url, log = _start_server(work, "--static-prefix", "/tracking")
+    try:
+        _wait_http(f"{url}/tracking/health", proc)
+        yield f"{url}/tracking/"
+    finally:
+        _stop_server(proc, log)
 
 
 @pytest.fixture(scope="session")
@@ -139,24 +176,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     if not STATIC_INDEX.is_file():
         _missing(f"the web UI is not built ({STATIC_INDEX} missing): run scripts/build-ui.sh")
     work = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = open(work / "server.log", "wb")  # noqa: SIM115 - closed below
-    cmd = [sys.executable, "-c", "from tracklog.cli.main import main; main()", "server",
-           "--host", "127.0.0.1", "--port", str(port),
-           "--backend-store-uri", f"sqlite:///{work / 'tracking.db'}",
-           "--artifacts-destination", str(work / "artifacts")]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=work)
+    proc, url, log = _start_server(work)
     try:
         _wait_http(f"{url}/health", proc)
         yield _seed(url, work)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        _stop_server(proc, log)
 
 
 @pytest.fixture(scope="session")

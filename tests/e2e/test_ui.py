@@ -82,6 +82,15 @@ def test_artifact_previews(probe: PageProbe, server: Seeded) -> None:
     tree.get_by_text("config.json", exact=True).click()
     page.locator("pre.tl-code").filter(has_text='"layers": [').wait_for()
 
+    tree.get_by_text("big.png", exact=True).click()
+    page.get_by_test_id("artifact-preview").get_by_text("Too large to preview").wait_for()
+    assert page.get_by_test_id("artifact-preview").locator("img").count() == 0
+
+    with page.expect_request(lambda r: "get-artifact" in r.url and "long.log" in r.url) as req:
+        tree.get_by_text("long.log", exact=True).click()
+    assert req.value.headers.get("range") == "bytes=0-1048576"
+    page.get_by_test_id("artifact-preview").get_by_text("Showing the first 1 MB only").wait_for()
+
     tree.get_by_text("report.html", exact=True).click()
     frame = page.locator("iframe.tl-sandbox")
     frame.wait_for()
@@ -172,11 +181,14 @@ def test_filter_valid_and_invalid(probe: PageProbe, server: Seeded) -> None:
 
 def test_keyboard_navigation_opens_run(probe: PageProbe, server: Seeded) -> None:
     page = probe.page
-    page.goto(runs_url(server, "proj/feat/obj", extra="&o=attributes.run_name+ASC"))
+    page.goto(runs_url(server, "proj/feat/obj", extra="&o=attributes.run_name+DESC"))
     grid = page.get_by_role("grid", name="Runs")
-    grid.get_by_text("parent-sweep").wait_for()
+    grid.get_by_text("parent-sweep").wait_for()  # first row when sorted by name, descending
     grid.focus()
-    page.keyboard.press("ArrowDown")  # second row: parent-sweep (sorted by name: "<script>" < "parent")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.locator(".tl-grid-row.active").get_attribute("id") == "run-row-2"
+    page.keyboard.press("Home")
     page.keyboard.press("Enter")
     page.get_by_test_id("run-name").filter(has_text="parent-sweep").wait_for()
 
@@ -241,3 +253,23 @@ def test_url_quoting_roundtrip(probe: PageProbe, server: Seeded) -> None:
     grid = page.get_by_role("grid", name="Runs")
     grid.get_by_text("child-a").wait_for()
     assert page.get_by_label("Filter runs").input_value() == "attributes.run_name LIKE 'child%'"
+
+
+def test_live_refresh_while_running(probe: PageProbe, server: Seeded) -> None:
+    page = probe.page
+    page.goto(f"/#/runs/{server.runs['live-run']}?tab=charts")
+    page.locator("[data-metric='loss'] canvas").wait_for()
+    # a RUNNING run re-fetches its history every few seconds
+    with page.expect_request(lambda r: "get-history-bulk-interval" in r.url and "metric_key=loss" in r.url,
+                             timeout=12_000):
+        pass
+    assert page.get_by_label("live").is_checked()
+
+
+def test_static_prefix(probe: PageProbe, prefixed_server: str) -> None:
+    page = probe.page
+    page.goto(prefixed_server)
+    page.get_by_role("tree", name="Experiments").get_by_text("Default", exact=True).click()
+    page.get_by_text("No runs in the selected experiments yet.").wait_for()
+    assert page.url.startswith(prefixed_server + "#/runs?e=0")
+    probe.shot("14-static-prefix")
