@@ -278,19 +278,8 @@ class HttpTransport:
         waited = 0.0
         attempt = 0
         while True:
-            body_file: IO[bytes] | None = None
-            response: httpx.Response | None = None
             try:
-                body: bytes | Iterable[bytes] | None
-                if callable(content):
-                    body_file = content()
-                    body = body_file
-                else:
-                    body = content
-                request = self.client.build_request(
-                    method, url, params=query, content=body, headers=dict(headers or {})
-                )
-                response = self.client.send(request, stream=True)
+                response = self._send_once(method, url, query, content, headers)
             except httpx.TransportError as exc:
                 retryable = isinstance(exc, _NOT_SENT) or (safe and isinstance(exc, _MAYBE_SENT))
                 delay = self._next_delay(attempt, waited, None) if retryable and replayable else None
@@ -300,32 +289,58 @@ class HttpTransport:
                         f"{time.monotonic() - started:.1f}s: {type(exc).__name__}: {exc}"
                     ) from exc
                 _log.info("retrying %s %s in %.1fs after %s", method, url, delay, type(exc).__name__)
-            finally:
-                if body_file is not None:
-                    body_file.close()
-            if response is not None:
+            else:
                 if response.is_success:
                     try:
                         yield response
                     finally:
                         response.close()
                     return
-                statuses = RETRY_SAFE if safe else RETRY_ALWAYS
-                delay = None
-                if response.status_code in statuses and replayable:
-                    delay = self._next_delay(attempt, waited, _retry_after(response))
-                if delay is None:
-                    try:
-                        response.read()
-                    finally:
-                        response.close()
-                    raise error_from_response(response)
-                response.close()
+                delay = self._delay_or_raise(response, attempt, waited, safe, replayable)
                 _log.info("retrying %s %s in %.1fs after HTTP %d", method, url, delay, response.status_code)
-            assert delay is not None
             self._sleep(delay)
             waited += delay
             attempt += 1
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        query: list[tuple[str, str | int | float | bool | None]] | None,
+        content: bytes | BodyFactory | Iterable[bytes] | None,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        """One attempt; a body factory's file is opened for it and closed after sending."""
+        body_file: IO[bytes] | None = None
+        body: bytes | Iterable[bytes] | None
+        if callable(content):
+            body = body_file = content()
+        else:
+            body = content
+        try:
+            request = self.client.build_request(method, url, params=query, content=body,
+                                                headers=dict(headers or {}))
+            return self.client.send(request, stream=True)
+        finally:
+            if body_file is not None:
+                body_file.close()
+
+    def _delay_or_raise(
+        self, response: httpx.Response, attempt: int, waited: float, safe: bool, replayable: bool
+    ) -> float:
+        """The wait before retrying an error response, or raise its ``TrackingError``."""
+        statuses = RETRY_SAFE if safe else RETRY_ALWAYS
+        delay = None
+        if response.status_code in statuses and replayable:
+            delay = self._next_delay(attempt, waited, _retry_after(response))
+        if delay is None:
+            try:
+                response.read()
+            finally:
+                response.close()
+            raise error_from_response(response)
+        response.close()
+        return delay
 
     def _next_delay(self, attempt: int, waited: float, retry_after: float | None) -> float | None:
         """Seconds to wait before the next attempt, or None when retries are exhausted."""
