@@ -91,7 +91,7 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> 
 
 def _seed(url: str, workdir: Path) -> Seeded:
     from mlflow import MlflowClient
-    from mlflow.entities import Metric, Param, RunTag
+    from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag
 
     c = MlflowClient(tracking_uri=url)
     s = Seeded(url)
@@ -117,6 +117,10 @@ def _seed(url: str, workdir: Path) -> Seeded:
         return rid
 
     parent = run("parent-sweep", lr="0.05", scale=2.0)
+    c.log_inputs(parent, datasets=[DatasetInput(
+        Dataset("train-set", "d1g35t", "local", '{"uri": "/data/train.csv"}'),
+        [InputTag("mlflow.data.context", "training")])])
+    c.create_logged_model(exp, name="sweep-model", source_run_id=parent, model_type="classifier")
     run("child-a", parent=parent, lr="0.01", scale=0.5)
     run("child-b", parent=parent, lr="0.02", scale=0.8)
     xss = run(XSS_NAME, lr="0.3", scale=1.5, tags={"note": XSS_NAME})

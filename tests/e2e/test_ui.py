@@ -43,6 +43,9 @@ def test_tree_to_runs_table_to_run_page(probe: PageProbe, server: Seeded) -> Non
     page.get_by_role("table", name="Parameters").get_by_text("lr").wait_for()
     page.get_by_role("table", name="Run overview").get_by_text("0123456789abcdef").wait_for()
     page.get_by_role("table", name="Run overview").get_by_text("child-a").wait_for()
+    page.get_by_role("table", name="Datasets").get_by_text("train-set").wait_for()
+    page.get_by_role("table", name="Datasets").get_by_text("training").wait_for()
+    page.get_by_role("table", name="Logged models").get_by_text("sweep-model").wait_for()
     probe.shot("03-run-page")
 
 
