@@ -8,7 +8,8 @@ from urllib.parse import quote
 import pytest
 from tests.e2e.conftest import XSS_NAME, PageProbe, Seeded
 
-pytestmark = pytest.mark.e2e
+# one xdist worker runs them all (one server, one browser) under `--dist loadgroup`
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-browser")]
 
 
 def runs_url(server: Seeded, *exp_names: str, extra: str = "") -> str:
