@@ -21,8 +21,10 @@ def _name(prefix: str) -> str:
 
 
 def test_server_starts_fast(tracklog_server: Any) -> None:
-    # includes interpreter start and imports; sub-second on an idle machine, slower under CI load
-    assert tracklog_server.ready_s < 20
+    # Wall time from spawn to the first OK /health: interpreter start, imports (store: SQLAlchemy,
+    # Alembic), schema creation. It scales with machine load, so this only guards against hangs.
+    print(f"tracklog server ready after {tracklog_server.ready_s:.2f}s")
+    assert tracklog_server.ready_s < 45
 
 
 def test_set_experiment_nested_runs_params_metrics_tags(mlflow_client: MlflowClient) -> None:
