@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -26,11 +27,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if importlib.util.find_spec("tracklog") is None:  # not installed: use the source tree
     sys.path.insert(0, str(ROOT / "src"))
 
-from tracklog.client.transport import close_all  # noqa: E402
+from tracklog.client.transport import HttpSettings, HttpTransport, close_all  # noqa: E402
 from tracklog.store.rest import RestStore  # noqa: E402
 
 VENV_BIN = ROOT / ".venv" / "bin"
-START_TIMEOUT_S = 120.0
+# A wedged server should fail its tests within minutes, not hang the session.
+LIVE_SETTINGS = HttpSettings(read_timeout=60.0, max_retries=2, backoff_factor=0.2, retry_budget=10.0)
+START_TIMEOUT_S = 300.0  # a loaded 2-core machine has needed over 100 s for mlflow
 
 
 def _free_port() -> int:
@@ -76,10 +79,9 @@ def server_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(scope="session")
-def server_url(server_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a running server of ``server_kind``."""
-    tmp = tmp_path_factory.mktemp(f"{server_kind}-server")
+@contextmanager
+def running_server(kind: str, tmp: Path) -> Iterator[str]:
+    """Start a ``kind`` server on a free port with its data in ``tmp``; yield its base URL."""
     port = _free_port()
     log_path = tmp / "server.log"
     env = dict(os.environ)
@@ -88,34 +90,55 @@ def server_url(server_kind: str, tmp_path_factory: pytest.TempPathFactory) -> It
         if name.startswith(("MLFLOW_TRACKING_", "TRACKLOG_TRACKING_")):
             del env[name]
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(_command(server_kind, port, tmp), cwd=tmp, stdout=log,
+        proc = subprocess.Popen(_command(kind, port, tmp), cwd=tmp, stdout=log,
                                 stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"{server_kind} server exited with {proc.returncode}:\n{_log_tail(log_path)}")
+                pytest.fail(f"{kind} server exited with {proc.returncode}:\n{_log_tail(log_path)}")
             try:
                 if httpx.get(url + "/health", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"{server_kind} server did not answer /health:\n{_log_tail(log_path)}")
+                pytest.fail(f"{kind} server did not answer /health:\n{_log_tail(log_path)}")
             time.sleep(0.25)
         yield url
     finally:
         _stop(proc)
-        close_all()
+
+
+@pytest.fixture(scope="session")
+def server_url(server_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a running server of ``server_kind``, shared by the session."""
+    with running_server(server_kind, tmp_path_factory.mktemp(f"{server_kind}-server")) as url:
+        yield url
+    close_all()
 
 
 @pytest.fixture
-def store(server_url: str) -> RestStore:
-    return RestStore(server_url)
+def live_http(server_url: str) -> Iterator[HttpTransport]:
+    http = HttpTransport(server_url, LIVE_SETTINGS)
+    yield http
+    http.close()
+
+
+@pytest.fixture
+def store(server_url: str, live_http: HttpTransport) -> RestStore:
+    return RestStore(server_url, transport=live_http)
 
 
 @pytest.fixture
 def experiment_id(store: RestStore) -> str:
     """A fresh experiment per test, so tests never see each other's data."""
     return store.create_experiment(f"exp-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def private_server_url(server_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server of ``server_kind`` for one test (for tests that may leave it unusable)."""
+    with running_server(server_kind, tmp_path_factory.mktemp(f"{server_kind}-private")) as url:
+        yield url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from pathlib import Path
@@ -153,3 +154,39 @@ def test_listing_paths_are_relative_to_the_root() -> None:
     assert repo.list_artifacts("dir") == [FileInfo("dir/a.txt", False, 3), FileInfo("dir/e", True)]
     assert repo.list_artifacts("nothing") == []
     assert repo.file_size("dir/a.txt") == 3
+
+
+class FakeTty:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("size", "files", "shown"), [
+    (60 * 1024 * 1024, 1, True), (1024, 101, True), (1024, 100, False), (50 * 1024 * 1024, 1, False),
+])
+def test_progress_bar_only_for_big_transfers_on_a_tty(monkeypatch: pytest.MonkeyPatch, size: int, files: int,
+                                                      shown: bool) -> None:
+    from tracklog.artifacts import http as http_module
+
+    monkeypatch.setattr(sys, "stderr", FakeTty())
+    progress = http_module._Progress("upload", size, files)
+    progress.advance(10)
+    progress.close()
+    assert (progress._bar is not None) is shown
+
+
+def test_no_progress_bar_without_a_tty() -> None:
+    from tracklog.artifacts import http as http_module
+
+    progress = http_module._Progress("upload", 10**9, 1000)  # pytest captures stderr: not a TTY
+    assert progress._bar is None
