@@ -46,6 +46,9 @@ def test_host_rules_match_addresses_not_text() -> None:
     assert not rules.allows("corp.example.evil.example")
     assert rules.allows("[fd00::1]:80")
     assert not rules.allows("10.1.2.3.evil.example")
+    everything = HostRules.build(["*"])
+    assert everything.allows("192.168.1.5:5000") and everything.allows("anything.example")
+    assert not everything.allows("")
 
 
 def test_allowed_hosts_setting(tmp_path: Path, stub_store: mock.Mock) -> None:

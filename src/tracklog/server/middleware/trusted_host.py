@@ -6,8 +6,8 @@ Entries are matched against the hostname with the port stripped:
   IP-literal hosts, compared as addresses;
 * IPv4 globs (``10.*``, ``192.168.1.*``) match only IPv4-literal hosts, so
   ``10.*`` does not admit the rebindable name ``10.evil.example``;
-* anything else is a hostname glob (``*.example.com``, ``*``) and never matches
-  an IP literal.
+* anything else is a hostname glob (``*.example.com``) and never matches an IP
+  literal; a lone ``*`` allows every host (the operator's explicit opt-out).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class HostRules:
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     ip_globs: tuple[str, ...]
     name_globs: tuple[str, ...]
+    allow_all: bool = False
 
     @classmethod
     def build(cls, entries: Iterable[str]) -> HostRules:
@@ -58,9 +59,13 @@ class HostRules:
         networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         ip_globs: list[str] = []
         names: list[str] = []
+        allow_all = False
         for raw in entries:
             entry = split_host(raw) if "/" not in raw else raw.strip().lower()
             if not entry:
+                continue
+            if entry == "*":
+                allow_all = True
                 continue
             ip = parse_ip(entry)
             if ip is not None:
@@ -71,12 +76,14 @@ class HostRules:
                 ip_globs.append(entry)
             else:
                 names.append(entry)
-        return cls(frozenset(addresses), tuple(networks), tuple(ip_globs), tuple(names))
+        return cls(frozenset(addresses), tuple(networks), tuple(ip_globs), tuple(names), allow_all)
 
     def allows(self, host_header: str) -> bool:
         host = split_host(host_header)
         if not host:
             return False
+        if self.allow_all:
+            return True
         ip = parse_ip(host)
         if ip is not None:
             if ip in self.addresses or any(ip in net for net in self.networks):
