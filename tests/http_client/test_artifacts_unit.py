@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -190,3 +191,37 @@ def test_no_progress_bar_without_a_tty() -> None:
 
     progress = http_module._Progress("upload", 10**9, 1000)  # pytest captures stderr: not a TTY
     assert progress._bar is None
+
+
+class BrokenOnce(httpx.SyncByteStream):
+    """A body that breaks off after its first chunk."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b"partial"
+        raise httpx.ReadError("connection reset")
+
+
+def test_a_download_that_breaks_off_is_restarted_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return httpx.Response(200, stream=BrokenOnce())
+        return httpx.Response(200, content=b"complete body")
+
+    http = HttpTransport("http://h", HttpSettings(max_retries=2), transport=httpx.MockTransport(handler))
+    repo = HttpArtifactRepository("mlflow-artifacts:/1/r", "http://h", transport=http)
+    target = tmp_path / "a" / "b.txt"
+    repo._get_file("a/b.txt", str(target), None)
+    assert target.read_bytes() == b"complete body" and len(calls) == 2
+    assert [p.name for p in target.parent.iterdir()] == ["b.txt"]
+
+
+def test_open_read_streams(tmp_path: Path) -> None:
+    proxy = FakeProxy()
+    proxy.files["1/run/artifacts/x.bin"] = bytes(range(256)) * 10_000
+    with proxy.repo().open_read("x.bin") as stream:
+        assert stream.read(3) == bytes([0, 1, 2])
+        rest = stream.read()
+    assert len(rest) == 2_560_000 - 3
