@@ -138,3 +138,15 @@ def test_search_metrics_and_datasets(store: TrackingStore) -> None:
     assert [m.name for m in ordered] == ["bad", "good"]
     with pytest.raises(InvalidArgument):
         store.search_logged_models([eid], datasets=[{"dataset_digest": "d"}])
+
+
+def test_logged_model_limits(store: TrackingStore) -> None:
+    eid = new_experiment(store)
+    model = store.create_logged_model(eid, "n" * 500, tags=[LoggedModelTag("t", "v" * 100000)])
+    assert model.name == "n" * 500 and model.tags[0].value == "v" * 100000
+    with pytest.raises(InvalidArgument, match="500"):
+        store.create_logged_model(eid, "n" * 501)
+    with pytest.raises(InvalidArgument, match="100000"):
+        store.set_logged_model_tags(model.model_id, [LoggedModelTag("t", "v" * 100001)])
+    with pytest.raises(InvalidArgument, match="6000"):
+        store.log_logged_model_params(model.model_id, [LoggedModelParameter("p", "v" * 6001)])

@@ -77,3 +77,29 @@ def test_http_scheme_goes_to_rest_store(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setitem(sys.modules, "tracklog.store.rest", fake)
     get_store("https://tracking.example")
     assert created == ["https://tracking.example"]
+
+
+def test_in_memory_sqlite_is_thread_safe() -> None:
+    import threading
+
+    from tracklog.entities import Metric
+
+    store = get_store("sqlite://", "/tmp/tracklog-memory-artifacts")
+    rid = store.create_run("0", "u", 0).info.run_id
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            for j in range(10):
+                store.log_batch(rid, metrics=[Metric("m", float(j), i, j)])
+                store.get_run(rid)
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(store.get_metric_history(rid, "m")) == 40

@@ -11,16 +11,17 @@ clients), never as an internal error.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from tracklog.exceptions import TemporarilyUnavailable
-from tracklog.store.sql.engine import WRITE_OPTION
+from tracklog.store.sql.engine import WRITE_OPTION, is_memory_sqlite
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -29,6 +30,7 @@ _RETRIES = 6
 # MySQL/MariaDB: deadlock, lock wait timeout. PostgreSQL: serialization failure, deadlock.
 _MYSQL_TRANSIENT = {1213, 1205}
 _PG_TRANSIENT = {"40001", "40P01"}
+_MEMORY_LOCK = threading.RLock()
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -51,6 +53,10 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect: str = engine.dialect.name
+        # An in-memory SQLite database is one shared connection: transactions must take turns.
+        self._serial: AbstractContextManager[Any] = (
+            _MEMORY_LOCK if is_memory_sqlite(engine.url) else nullcontext()
+        )
 
     @property
     def is_mysql(self) -> bool:
@@ -60,7 +66,7 @@ class Database:
     def reading(self) -> Iterator[Connection]:
         """A read transaction (a consistent snapshot where the database offers one)."""
         try:
-            with self.engine.connect() as conn, conn.begin():
+            with self._serial, self.engine.connect() as conn, conn.begin():
                 yield conn
         except OperationalError as exc:
             raise _unavailable(exc) from exc
@@ -72,7 +78,7 @@ class Database:
     def write(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         for attempt in range(_RETRIES):
             try:
-                with self.engine.connect() as conn:
+                with self._serial, self.engine.connect() as conn:
                     conn.execution_options(**{WRITE_OPTION: True})
                     with conn.begin():
                         return fn(conn, *args, **kwargs)
