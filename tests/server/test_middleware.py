@@ -114,6 +114,10 @@ def test_preflight(stub_client: TestClient) -> None:
     assert ok.status_code == 204
     assert ok.headers["access-control-allow-origin"] == "http://127.0.0.1:8080"
     assert "credentials" not in " ".join(ok.headers.keys())
+    echoed = stub_client.options(f"{API}/runs/create", headers={
+        "origin": "http://localhost:3000", "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type, x-custom, bad header"})
+    assert echoed.headers["access-control-allow-headers"] == "content-type, x-custom"
     bad = stub_client.options(f"{API}/runs/create", headers={
         "origin": "https://evil.example", "access-control-request-method": "POST"})
     assert bad.status_code == 403

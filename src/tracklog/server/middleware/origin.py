@@ -95,7 +95,8 @@ class OriginMiddleware:
         method = scope["method"]
         ok = self.allowed(origin, headers.get("host", ""))
         if method == "OPTIONS" and "access-control-request-method" in headers:
-            await self._preflight(ok, origin)(scope, receive, send)
+            requested = headers.get("access-control-request-headers")
+            await self._preflight(ok, origin, requested)(scope, receive, send)
             return
         if not ok and method in UNSAFE_METHODS:
             await json_error(403, "PERMISSION_DENIED", "Cross-origin request blocked")(scope, receive, send)
@@ -114,13 +115,13 @@ class OriginMiddleware:
         await self.app(scope, receive, send_with_cors)
 
     @staticmethod
-    def _preflight(ok: bool, origin: str) -> Response:
+    def _preflight(ok: bool, origin: str, requested_headers: str | None) -> Response:
         if not ok:
             return json_error(403, "PERMISSION_DENIED", "Cross-origin request blocked")
         return Response(status_code=204, headers={
             "Access-Control-Allow-Origin": origin,
             "Access-Control-Allow-Methods": _ALLOW_METHODS,
-            "Access-Control-Allow-Headers": _ALLOW_HEADERS,
+            "Access-Control-Allow-Headers": _clean_header_list(requested_headers) or _ALLOW_HEADERS,
             "Access-Control-Max-Age": "600",
             "Vary": "Origin",
         })
@@ -134,3 +135,11 @@ def _host_port(host_header: str, scheme: str) -> str | None:
     if host.count(":") == 1:
         return host.split(":", 1)[1]
     return _DEFAULT_PORTS.get(scheme)
+
+
+def _clean_header_list(value: str | None) -> str:
+    """Echo a preflight's requested header names (token characters only) for allowed origins."""
+    if not value:
+        return ""
+    names = [n.strip() for n in value.split(",")]
+    return ", ".join(n for n in names if n and all(c.isalnum() or c in "-_" for c in n))
