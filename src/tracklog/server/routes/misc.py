@@ -34,7 +34,7 @@ async def version(ctx: ServerContext, request: Request) -> Response:
 @table.json("GET", f"{API_3}/server-info", "Server capabilities (store type, artifact serving)")
 def server_info(ctx: ServerContext, p: Params) -> dict[str, Any]:
     return {
-        "store_type": "SqlStore",
+        "store_type": "SqlStore" if type(ctx.store).__name__ == "SqlStore" else None,
         "artifact_serving_enabled": ctx.settings.serve_artifacts,
         "multipart_uploads_enabled": False,
         "multipart_downloads_enabled": False,
