@@ -2,25 +2,22 @@
 
 Server databases live for the whole session, so each test starts from a clean
 store: every row of every table is deleted and the Default experiment is
-re-created. SQLite tests get a copy of a database migrated once per session.
+re-created (every table hangs off ``experiments`` with ON DELETE CASCADE). SQLite
+tests share one database file per session in the same way.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, delete
 
-from tracklog.store.base import TrackingStore
 from tracklog.store.sql import schema
 from tracklog.store.sql.db import Database
 from tracklog.store.sql.engine import dispose_engine, get_engine
 from tracklog.store.sql.experiments import ensure_default
-from tracklog.store.sql.migrate import upgrade
 from tracklog.store.sql.store import SqlStore
 
 
@@ -34,13 +31,11 @@ def _wipe(db_uri: str, artifact_root: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty, migrated SQLite database file (without the Default experiment)."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    uri = f"sqlite:///{path}"
-    upgrade(uri)
+def sqlite_session_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One SQLite database for the session, wiped before each test like the server databases."""
+    uri = f"sqlite:///{tmp_path_factory.mktemp('contract') / 'contract.db'}"
+    yield uri
     dispose_engine(uri)
-    return path
 
 
 @pytest.fixture
@@ -49,14 +44,12 @@ def artifact_root(tmp_path: os.PathLike[str]) -> str:
 
 
 @pytest.fixture
-def store(database_uri: str, artifact_root: str, request: pytest.FixtureRequest) -> Iterator[TrackingStore]:
-    is_sqlite = database_uri.startswith("sqlite")
-    if is_sqlite:
-        template: Path = request.getfixturevalue("sqlite_template")
-        shutil.copyfile(template, database_uri.removeprefix("sqlite:///"))
-    sql_store = SqlStore(database_uri, artifact_root)
-    if not is_sqlite:
-        _wipe(database_uri, artifact_root)
+def store(sql_backend: str, request: pytest.FixtureRequest, artifact_root: str) -> Iterator[SqlStore]:
+    """A clean store; ``store.db_uri`` is its database."""
+    if sql_backend == "sqlite":
+        db_uri = str(request.getfixturevalue("sqlite_session_uri"))
+    else:
+        db_uri = str(request.getfixturevalue("database_uri"))
+    sql_store = SqlStore(db_uri, artifact_root)
+    _wipe(db_uri, artifact_root)
     yield sql_store
-    if is_sqlite:
-        dispose_engine(database_uri)

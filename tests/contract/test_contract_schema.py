@@ -17,7 +17,8 @@ from tracklog.store.sql.migrate import VERSION_TABLE, SchemaError, SchemaOutdate
 from tracklog.store.sql.store import SqlStore
 
 
-def test_migrated_schema_matches_metadata(store: SqlStore, database_uri: str) -> None:
+def test_migrated_schema_matches_metadata(store: SqlStore) -> None:
+    database_uri = store.db_uri
     engine = get_engine(database_uri)
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True, "version_table": VERSION_TABLE})
@@ -28,7 +29,8 @@ def test_migrated_schema_matches_metadata(store: SqlStore, database_uri: str) ->
     assert tables == set(schema.metadata.tables)
 
 
-def test_upgrade_is_idempotent(store: SqlStore, database_uri: str) -> None:
+def test_upgrade_is_idempotent(store: SqlStore) -> None:
+    database_uri = store.db_uri
     assert upgrade(database_uri) == head_revision()
 
 
@@ -37,7 +39,8 @@ def _set_version(database_uri: str, version: str) -> None:
         conn.execute(text("UPDATE tracklog_schema_version SET version_num = :v"), {"v": version})
 
 
-def test_schema_ahead_is_refused(store: SqlStore, database_uri: str) -> None:
+def test_schema_ahead_is_refused(store: SqlStore) -> None:
+    database_uri = store.db_uri
     _set_version(database_uri, "9999_from_the_future")
     try:
         with pytest.raises(SchemaError, match="newer tracklog"):
@@ -46,9 +49,8 @@ def test_schema_ahead_is_refused(store: SqlStore, database_uri: str) -> None:
         _set_version(database_uri, head_revision())
 
 
-def test_schema_behind_without_auto_migrate(
-    store: SqlStore, database_uri: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_schema_behind_without_auto_migrate(store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    database_uri = store.db_uri
     # Pretend the code is one revision ahead of the database.
     monkeypatch.setattr("tracklog.store.sql.migrate.head_revision", lambda: "0002_future")
     monkeypatch.setattr("tracklog.store.sql.migrate._check_known", lambda revision: None)

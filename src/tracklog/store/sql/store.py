@@ -45,7 +45,8 @@ from tracklog.store.sql.engine import get_engine, is_memory_sqlite, normalize_ur
 from tracklog.store.sql.migrate import ensure_schema
 from tracklog.validation import validate_max_results
 
-_ready: set[tuple[str, str]] = set()
+# Databases whose schema was checked and whose Default experiment exists, in this process.
+_ready: set[str] = set()
 _ready_lock = threading.Lock()
 
 
@@ -65,7 +66,7 @@ class SqlStore(TrackingStore):
         self.db_uri = db_uri
         self.default_artifact_root = default_artifact_root
         self._db = Database(get_engine(db_uri))
-        key = (url.render_as_string(hide_password=False), default_artifact_root)
+        key = url.render_as_string(hide_password=False)
         with _ready_lock:
             if key not in _ready:
                 try:
