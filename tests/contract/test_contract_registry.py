@@ -103,3 +103,28 @@ def test_in_memory_sqlite_is_thread_safe() -> None:
         t.join()
     assert errors == []
     assert len(store.get_metric_history(rid, "m")) == 40
+
+
+def test_entry_point_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracklog.store import registry
+
+    made: list[tuple[str, str | None]] = []
+
+    class FakeEntryPoint:
+        name = "custom"
+
+        def load(self) -> object:
+            def factory(uri: str, root: str | None) -> object:
+                made.append((uri, root))
+                return "a store"
+
+            return factory
+
+    def fake_entry_points(group: str) -> list[FakeEntryPoint]:
+        assert group == "tracklog.tracking_stores"
+        return [FakeEntryPoint()]
+
+    monkeypatch.setattr(registry, "entry_points", fake_entry_points)
+    assert get_store("custom://x", "/root") == "a store"  # type: ignore[comparison-overlap]
+    assert made == [("custom://x", "/root")]
+    assert "custom" in registry.known_schemes()

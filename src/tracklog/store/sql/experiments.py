@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, func, insert, select, text, update
+from sqlalchemy import Connection, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from tracklog.entities import (
@@ -262,11 +262,3 @@ def _touch(conn: Connection, experiment_id: int) -> None:
         .values(last_update_time=now_ms())
     )
 
-
-def count_experiments(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(s.experiments)).scalar_one())
-
-
-def experiment_exists(conn: Connection, experiment_id: int) -> bool:
-    query = select(exists().where(s.experiments.c.experiment_id == experiment_id))
-    return bool(conn.execute(query).scalar())
