@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.artifact_stores.emulators import azure_repo, gcs_repo, s3_repo  # noqa: F401 - fixtures
 from tests.unit.artifacts._catalogue import EVERY_OP_SAMPLE
 
 from tracklog.artifacts.base import ArtifactRepository
@@ -21,7 +22,9 @@ from tracklog.artifacts.local import LocalArtifactRepository
 from tracklog.entities import FileInfo
 from tracklog.exceptions import InvalidArgument, NotFound
 
-BACKENDS = ["local_repo", "local_file_uri_repo"]
+# Cloud backends run against emulators (tests/artifact_stores/emulators.py): skipped
+# when one is not installed, a failure under CI=true.
+BACKENDS = ["local_repo", "local_file_uri_repo", "s3_repo", "gcs_repo", "azure_repo"]
 
 
 @pytest.fixture
