@@ -133,3 +133,9 @@ def test_invalid_text_is_invalid_argument(store: TrackingStore) -> None:
             store.set_tag(rid, RunTag("k", value))
         with pytest.raises(InvalidArgument):
             store.log_param(rid, Param("k", value))
+
+
+def test_close_keeps_store_usable(store: TrackingStore) -> None:
+    rid = new_run(store).info.run_id
+    store.close()
+    assert store.get_run(rid).info.run_id == rid

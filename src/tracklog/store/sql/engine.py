@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -115,6 +116,8 @@ def _create(url: URL, db_uri: str) -> Engine:
     if backend == "sqlite":
         if is_memory_sqlite(url):
             kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+        elif url.database and not url.database.startswith("file:"):
+            os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
     else:
         kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=1800)
         if "connect_timeout" not in url.query:

@@ -144,7 +144,7 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK_KEY})
         else:
             got = conn.execute(
-                text("SELECT GET_LOCK(:n, :t)"), {"n": _MYSQL_LOCK_NAME, "t": _LOCK_TIMEOUT_S}
+                text("SELECT GET_LOCK(:n, :t)"), {"n": _mysql_lock_name(engine), "t": _LOCK_TIMEOUT_S}
             ).scalar()
             if got != 1:
                 raise SchemaError("Timed out waiting for another process's schema migration")
@@ -156,8 +156,13 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
             if name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
             else:
-                conn.execute(text("SELECT RELEASE_LOCK(:n)"), {"n": _MYSQL_LOCK_NAME})
+                conn.execute(text("SELECT RELEASE_LOCK(:n)"), {"n": _mysql_lock_name(engine)})
             conn.commit()
+
+
+def _mysql_lock_name(engine: Engine) -> str:
+    """GET_LOCK names are server-wide: one lock per database (names are at most 64 characters)."""
+    return f"{_MYSQL_LOCK_NAME}:{engine.url.database or ''}"[:64]
 
 
 @contextmanager

@@ -6,7 +6,6 @@ The class is thin: each method opens one transaction (``Database.read`` /
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 
@@ -41,7 +40,7 @@ from tracklog.store.base import (
 from tracklog.store.sql import experiments, inputs, logged_models, runs
 from tracklog.store.sql import metrics as metric_ops
 from tracklog.store.sql.db import Database
-from tracklog.store.sql.engine import get_engine, is_memory_sqlite, normalize_url
+from tracklog.store.sql.engine import get_engine, normalize_url
 from tracklog.store.sql.migrate import ensure_schema
 from tracklog.validation import validate_max_results
 
@@ -61,8 +60,6 @@ class SqlStore(TrackingStore):
 
     def __init__(self, db_uri: str, default_artifact_root: str, *, auto_migrate: bool | None = None) -> None:
         url = normalize_url(db_uri)
-        if url.get_backend_name() == "sqlite" and not is_memory_sqlite(url) and url.database:
-            os.makedirs(os.path.dirname(os.path.abspath(url.database)), exist_ok=True)
         self.db_uri = db_uri
         self.default_artifact_root = default_artifact_root
         self._db = Database(get_engine(db_uri))
