@@ -150,9 +150,10 @@ def _run_parallel(task: Callable[[Any], None], items: Sequence[Any], workers: in
         done, pending = wait(futures, return_when=FIRST_EXCEPTION)
         for future in pending:
             future.cancel()
-        for future in futures:
-            if future.done() and not future.cancelled() and future.exception() is not None:
-                raise future.exception()  # type: ignore[misc]
+        for future in done:
+            error = future.exception()
+            if error is not None:
+                raise error
 
 
 class HttpArtifactRepository(ArtifactRepository):
@@ -206,19 +207,13 @@ class HttpArtifactRepository(ArtifactRepository):
                 jobs.append((os.path.join(folder, name), _join(base, safe_relpath(_join(sub_rel, name)))))
         total = sum(os.path.getsize(local) for local, _ in jobs)
         progress = _Progress(f"upload {len(jobs)} files", total, len(jobs))
-        many = len(jobs) > 1
         try:
-            _run_parallel(
-                lambda job: self._put_file(job[0], job[1], None if many else progress,
-                                           after=progress if many else None),
-                jobs,
-                self.max_workers,
-            )
+            _run_parallel(lambda job: self._put_file(job[0], job[1], progress), jobs, self.max_workers)
         finally:
             progress.close()
 
-    def _put_file(self, local_file: str, rel: str, progress: _Progress | None,
-                  after: _Progress | None = None) -> None:
+    def _put_file(self, local_file: str, rel: str, progress: _Progress | None) -> None:
+        """One streamed PUT; the file is reopened for each attempt and feeds ``progress``."""
         mime = mimetypes.guess_type(rel)[0] or "application/octet-stream"
         self._http.request(
             "PUT",
@@ -226,8 +221,6 @@ class HttpArtifactRepository(ArtifactRepository):
             content=lambda: _ReportingFile(local_file, progress),
             headers={"Content-Type": mime},
         )
-        if after is not None:
-            after.advance(os.path.getsize(local_file))
 
     def write_stream(self, path: str, chunks: Iterator[bytes]) -> int:
         remote = self._file_remote(path)
@@ -274,19 +267,18 @@ class HttpArtifactRepository(ArtifactRepository):
                 return None if info.is_dir else info.file_size
         return None
 
-    def _walk(self, rel: str) -> tuple[list[FileInfo], list[str]]:
-        """Every file below ``rel`` and every directory (including empty ones)."""
+    def _walk(self, top: list[FileInfo]) -> tuple[list[FileInfo], list[str]]:
+        """Every file below the listing ``top`` and every directory (including empty ones)."""
         files: list[FileInfo] = []
         dirs: list[str] = []
-        pending = [rel]
+        pending = list(top)
         while pending:
-            current = pending.pop()
-            for info in self.list_artifacts(current or None):
-                if info.is_dir:
-                    dirs.append(info.path)
-                    pending.append(info.path)
-                else:
-                    files.append(info)
+            info = pending.pop()
+            if info.is_dir:
+                dirs.append(info.path)
+                pending.extend(self.list_artifacts(info.path))
+            else:
+                files.append(info)
         return files, dirs
 
     # -- downloads -----------------------------------------------------------------
@@ -295,14 +287,14 @@ class HttpArtifactRepository(ArtifactRepository):
         dst = os.path.abspath(dst_path) if dst_path else tempfile.mkdtemp(prefix="tracklog-artifacts-")
         os.makedirs(dst, exist_ok=True)
         target = os.path.join(dst, *rel.split("/")) if rel else dst
-        files, dirs = self._walk(rel) if not rel or self.list_artifacts(rel) else ([], [])
-        if not files and not dirs and rel:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
+        top = self.list_artifacts(rel or None)
+        if rel and not top:  # a file (or an empty directory, or nothing at all)
             try:
                 self._get_file(rel, target, None)
             except InvalidArgument:  # the server says it is a directory: an empty one
                 os.makedirs(target, exist_ok=True)
             return target
+        files, dirs = self._walk(top)
         os.makedirs(target, exist_ok=True)
         for d in dirs:
             os.makedirs(os.path.join(dst, *d.split("/")), exist_ok=True)
