@@ -1,17 +1,22 @@
-"""Several processes on one SQLite file: concurrent log_batch and concurrent first-time migration."""
+"""Several processes on one database: concurrent log_batch and first-time migration on SQLite,
+and concurrent first open of a fresh PostgreSQL / MariaDB database (exactly one migration)."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
+from tests.conftest import MY_SERVER, PG_SERVER, SQL_BACKENDS
 
 from tracklog.entities import Metric, Param, RunTag
 from tracklog.store.sql import schema
 from tracklog.store.sql.engine import dispose_engine
+from tracklog.store.sql.migrate import VERSION_TABLE
 from tracklog.store.sql.store import SqlStore
 
 WRITERS = 4
@@ -92,9 +97,41 @@ def test_concurrent_first_migration(tmp_path: Path) -> None:
     engine = create_engine(uri)
     try:
         with engine.connect() as conn:
-            versions = conn.execute(text("SELECT version_num FROM tracklog_schema_version")).all()
+            versions = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
             assert len(versions) == 1
             count = conn.execute(select(func.count()).select_from(schema.experiments)).scalar()
             assert count == 1  # only Default
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=SQL_BACKENDS[1:])
+def fresh_server_database(request: pytest.FixtureRequest) -> Iterator[str]:
+    sql_backend = str(request.param)
+    request.getfixturevalue("postgres_database" if sql_backend == "postgresql" else "mysql_database")
+    server = PG_SERVER if sql_backend == "postgresql" else MY_SERVER
+    name = f"tracklog_race_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(f"{server}/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    suffix = "?charset=utf8mb4" if sql_backend == "mysql" else ""
+    try:
+        yield f"{server}/{name}{suffix}"
+    finally:
+        with admin.connect() as conn:
+            force = " WITH (FORCE)" if sql_backend == "postgresql" else ""
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name}{force}"))
+        admin.dispose()
+
+
+@pytest.mark.slow
+def test_concurrent_first_open_of_server_database(fresh_server_database: str, tmp_path: Path) -> None:
+    errors = _run_all(_migrator, [(fresh_server_database, str(tmp_path))] * 3)
+    assert errors == []
+    engine = create_engine(fresh_server_database)
+    try:
+        with engine.connect() as conn:
+            assert len(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()) == 1
+            assert conn.execute(select(func.count()).select_from(schema.experiments)).scalar() == 1
     finally:
         engine.dispose()
