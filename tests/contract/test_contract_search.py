@@ -153,3 +153,36 @@ def test_finished_status_filter(store: TrackingStore) -> None:
     store.create_run(eid, "u", 2)
     store.update_run_info(a, RunStatus.FINISHED, 10)
     assert [r.info.run_id for r in store.search_runs([eid], "attributes.status = 'FINISHED'")] == [a]
+
+
+def test_query_count_does_not_grow_with_page_size(store: TrackingStore) -> None:
+    from sqlalchemy import event
+
+    from tracklog.store.sql.store import SqlStore
+
+    assert isinstance(store, SqlStore)
+    eid = new_experiment(store)
+    for i in range(12):
+        rid = store.create_run(eid, "u", i).info.run_id
+        store.log_batch(rid, metrics=[metric("m", 1.0)], params=[Param("p", "1")], tags=[RunTag("t", "1")])
+        store.log_inputs(rid, datasets=[DatasetInput(Dataset(f"d{i}", "x", "local", "{}"))])
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = store._db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        store.search_runs([eid], max_results=3)
+        small = len(statements)
+        statements.clear()
+        store.search_runs([eid], max_results=12)
+        large = len(statements)
+        statements.clear()
+        store.get_run(rid)
+        single = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert small == large
+    assert single <= 5  # run row, children, datasets, input tags (+ BEGIN on SQLite)
