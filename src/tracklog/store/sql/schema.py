@@ -56,7 +56,12 @@ class ValueKind(enum.IntEnum):
     POS_INF = 2
     NEG_INF = 3
     # SQLite stores a REAL that equals an integer as an integer, dropping the sign of -0.0.
+    # A NEG_ZERO row is a finite number (``value`` is 0.0): compare it like FINITE.
     NEG_ZERO = 4
+
+
+#: The kinds whose ``value`` column is the number itself (use this, not ``== FINITE``).
+FINITE_KINDS = (int(ValueKind.FINITE), int(ValueKind.NEG_ZERO))
 
 
 def Str(length: int) -> TypeEngine[str]:  # noqa: N802 - reads like a type
