@@ -14,5 +14,6 @@ export default defineConfig({
   plugins: [react()],
   build: { outDir, emptyOutDir: true, chunkSizeWarningLimit: 800 },
   server: { proxy: { "/ajax-api": api, "/get-artifact": api, "/api": api } },
-  test: { environment: "jsdom", include: ["src/**/*.test.ts", "src/**/*.test.tsx"] },
+  // Pure-logic tests run in node; files that need a DOM start with `// @vitest-environment jsdom`.
+  test: { environment: "node", include: ["src/**/*.test.ts", "src/**/*.test.tsx"], maxWorkers: 2 },
 });

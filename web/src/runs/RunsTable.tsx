@@ -25,7 +25,8 @@ export function RunsTable(props: {
   const { rows } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(0);
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_H, overscan: 12 });
+  // initialRect: rows can paint in the first frame, before the grid has been measured
+  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_H, overscan: 12, initialRect: { width: 1200, height: 800 } });
 
   useEffect(() => {
     if (active >= rows.length && rows.length > 0) setActive(rows.length - 1);
