@@ -185,6 +185,16 @@ def test_filter_valid_and_invalid(probe: PageProbe, server: Seeded) -> None:
 
 def test_keyboard_navigation_opens_run(probe: PageProbe, server: Seeded) -> None:
     page = probe.page
+    # the experiment tree: Default, proj, feat, obj, ... -> three steps down, Enter opens "obj"
+    page.goto("/")
+    tree = page.get_by_role("tree", name="Experiments")
+    tree.get_by_text("obj", exact=True).wait_for()
+    tree.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.get_by_role("grid", name="Runs").get_by_text("parent-sweep").wait_for()
+    assert f"e={server.experiments['proj/feat/obj']}" in page.url
     page.goto(runs_url(server, "proj/feat/obj", extra="&o=attributes.run_name+DESC"))
     grid = page.get_by_role("grid", name="Runs")
     grid.get_by_text("parent-sweep").wait_for()  # first row when sorted by name, descending

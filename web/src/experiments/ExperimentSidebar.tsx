@@ -14,6 +14,7 @@ export function ExperimentSidebar(props: {
   onChanged: () => void;
 }) {
   const [query, setQuery] = useState("");
+  const [cursor, setCursor] = useState(0);
   const [collapsed, setCollapsed] = useState<Set<string>>(() => new Set());
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [dialogError, setDialogError] = useState<string | null>(null);
@@ -73,13 +74,43 @@ export function ExperimentSidebar(props: {
         </div>
         <TextInput type="search" placeholder="Search experiments" value={query} aria-label="Search experiments" onChange={(e) => setQuery(e.target.value)} />
       </div>
-      <div className="tl-exp-tree" role="tree" aria-label="Experiments" aria-multiselectable="true">
+      <div
+        className="tl-exp-tree"
+        role="tree"
+        aria-label="Experiments"
+        aria-multiselectable="true"
+        tabIndex={0}
+        aria-activedescendant={visible.length ? `exp-node-${Math.min(cursor, visible.length - 1)}` : undefined}
+        onKeyDown={(e) => {
+          if ((e.target as HTMLElement) !== e.currentTarget) return;
+          const cur = visible[Math.min(cursor, visible.length - 1)];
+          if (!cur) return;
+          const { node } = cur;
+          const own = node.experiments[0];
+          const expanded = query ? true : !collapsed.has(node.path);
+          if (e.key === "ArrowDown") setCursor(Math.min(visible.length - 1, cursor + 1));
+          else if (e.key === "ArrowUp") setCursor(Math.max(0, cursor - 1));
+          else if (e.key === "Home") setCursor(0);
+          else if (e.key === "End") setCursor(visible.length - 1);
+          else if (e.key === "ArrowRight" && node.children.length && !expanded) toggleCollapsed(node.path);
+          else if (e.key === "ArrowLeft" && node.children.length && expanded) toggleCollapsed(node.path);
+          else if (e.key === "Enter") props.onSelect(own ? [own.experiment_id] : experimentIdsUnder(node));
+          else if (e.key === " ") {
+            const ids = experimentIdsUnder(node);
+            toggleIds(ids, !ids.every((id) => selected.has(id)));
+          } else return;
+          e.preventDefault();
+        }}
+      >
         {props.error ? <ErrorBox error={props.error} title="Could not load experiments" /> : null}
         {!props.experiments && !props.error ? <Loading what="experiments" /> : null}
         {props.experiments && visible.length === 0 ? <Empty>{query ? "No experiment matches." : "No experiments yet."}</Empty> : null}
-        {visible.map(({ node, depth }) => (
+        {visible.map(({ node, depth }, i) => (
           <TreeRow
             key={node.path}
+            id={`exp-node-${i}`}
+            active={i === cursor}
+            onActivate={() => setCursor(i)}
             node={node}
             depth={depth}
             expanded={query ? true : !collapsed.has(node.path)}
@@ -112,6 +143,9 @@ export function ExperimentSidebar(props: {
 }
 
 function TreeRow(props: {
+  id: string;
+  active: boolean;
+  onActivate: () => void;
   node: TreeNode;
   depth: number;
   expanded: boolean;
@@ -131,7 +165,9 @@ function TreeRow(props: {
   const isSelected = own ? props.selected.has(own.experiment_id) : false;
   return (
     <div
-      className={`tl-tree-row${isSelected ? " selected" : ""}`}
+      id={props.id}
+      className={`tl-tree-row${isSelected ? " selected" : ""}${props.active ? " active" : ""}`}
+      onMouseDown={props.onActivate}
       role="treeitem"
       aria-level={props.depth + 1}
       aria-selected={isSelected}
