@@ -109,12 +109,28 @@ def _tail(log_path: str) -> str:
         return "(no log)"
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the test process dies without cleaning up (Linux only)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _spawn(name: str, argv: list[str], probe_path: str, port: int, **extra: Any) -> Emulator:
     workdir = tempfile.mkdtemp(prefix=f"tracklog-{name}-")
     log_path = os.path.join(workdir, f"{name}.log")
     with open(log_path, "wb") as log:
         argv = [a.replace("{workdir}", workdir) for a in argv]
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=workdir)
+        process = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=workdir,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - a plain prctl call, no locks taken
+        )
     endpoint = f"http://127.0.0.1:{port}"
     emulator = Emulator(name, endpoint, process, workdir, log_path, extra)
     try:

@@ -41,11 +41,12 @@ def parse_azure_uri(uri: str) -> tuple[str, str | None, str]:
         container, at, host = parts.netloc.partition("@")
         host = host.lower()
         suffix = next((s for s in _HOST_SUFFIXES if host.endswith(s)), None)
-        if not at or not container or suffix is None or host == suffix[1:]:
+        account = host[: -len(suffix)] if suffix else ""
+        if not at or not container or not account or "." in account:
             raise InvalidArgument(
                 f"Invalid artifact URI '{uri}': expected {scheme}://<container>@<account>{_HOST_SUFFIXES[0]}/<path>"
             )
-        return container, host[: -len(suffix)], root_prefix(parts.path)
+        return container, account, root_prefix(parts.path)
     if scheme == "az" and parts.netloc:
         return parts.netloc, None, root_prefix(parts.path)
     raise InvalidArgument(f"Invalid artifact URI '{uri}': expected wasbs://, abfss:// or az://")
