@@ -188,11 +188,6 @@ def test_query_count_does_not_grow_with_page_size(store: TrackingStore) -> None:
     assert single <= 5  # run row, children, datasets, input tags (+ BEGIN on SQLite)
 
 
-@pytest.mark.xfail(
-    reason="search compiler (search/predicates.py) must treat ValueKind.NEG_ZERO as finite: "
-    "use schema.FINITE_KINDS instead of kind == FINITE",
-    strict=False,
-)
 def test_negative_zero_compares_as_zero(store: TrackingStore) -> None:
     eid = new_experiment(store)
     rid = store.create_run(eid, "u", 0).info.run_id

@@ -16,7 +16,7 @@ from sqlalchemy import Column, ColumnElement, Table, and_, exists, false, not_, 
 from tracklog.search import dialects
 from tracklog.search.ast import And, Comparison, Expr, ListValue, Not, Op, Value
 from tracklog.search.identifiers import AttrType
-from tracklog.store.sql.schema import ValueKind
+from tracklog.store.sql.schema import FINITE_KINDS, ValueKind
 
 __all__ = [
     "attribute_predicate",
@@ -38,7 +38,6 @@ _COMPARE: dict[Op, Callable[[Any, Any], ColumnElement[bool]]] = {
     Op.GE: operator.ge,
 }
 
-_FINITE = int(ValueKind.FINITE)
 _NAN = int(ValueKind.NAN)
 _POS_INF = int(ValueKind.POS_INF)
 _NEG_INF = int(ValueKind.NEG_INF)
@@ -94,7 +93,7 @@ def metric_predicate(
     NaN satisfies no comparison; +Inf is greater (and -Inf smaller) than every
     finite number; equality only holds between finite values.
     """
-    finite = and_(kind == _FINITE, _COMPARE[op](value, number))
+    finite = and_(kind.in_(FINITE_KINDS), _COMPARE[op](value, number))
     if op is Op.EQ:
         return finite
     if op is Op.NE:
