@@ -15,6 +15,9 @@ from tracklog.entities import FileInfo
 from tracklog.exceptions import InvalidArgument, NotFound, TrackingError
 from tracklog.store.rest import RestStore
 
+# One worker runs every test that needs the server subprocesses (scripts/test.sh: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("http-client-servers")
+
 BIG = 30 * 1024 * 1024
 
 

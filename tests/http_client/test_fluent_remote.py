@@ -12,6 +12,9 @@ import tracklog
 from tracklog.client.uri import _clear_store_cache
 from tracklog.store.rest import RestStore
 
+# One worker runs every test that needs the server subprocesses (scripts/test.sh: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("http-client-servers")
+
 
 @pytest.fixture
 def remote(server_url: str) -> Iterator[str]:

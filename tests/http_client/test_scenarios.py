@@ -33,6 +33,9 @@ from tracklog.entities import (
 from tracklog.exceptions import AlreadyExists, InvalidArgument, NotFound
 from tracklog.store.rest import RestStore
 
+# One worker runs every test that needs the server subprocesses (scripts/test.sh: --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("http-client-servers")
+
 
 def now_ms() -> int:
     return int(time.time() * 1000)
