@@ -109,6 +109,7 @@ def _seed(url: str, workdir: Path) -> Seeded:
         rid = r.info.run_id
         metrics = [Metric("loss", scale / (1 + i), now - 60_000 + i * 1000, i) for i in range(60)]
         metrics += [Metric("acc", 1 - scale / (2 + i), now - 60_000 + i * 1000, i) for i in range(60)]
+        metrics += [Metric("val/loss", scale / (1 + i) + 0.1, now - 60_000 + i * 5000, i * 5) for i in range(12)]
         c.log_batch(rid, metrics=metrics, params=[Param("lr", lr), Param("optimizer", "adam")],
                     tags=[RunTag("mlflow.source.git.commit", "0123456789abcdef")])
         if status != "RUNNING":

@@ -122,6 +122,11 @@ def test_charts_drawn_on_run_page_and_for_selection(probe: PageProbe, server: Se
     page.get_by_label("Smoothing").fill("0.8")
     page.get_by_text("log scale").click()
     panel.locator("canvas").wait_for()
+    # metrics named "<section>/<name>" are grouped into collapsible sections
+    section = page.get_by_role("region", name="Metrics val/")
+    section.locator("[data-metric='val/loss'] canvas").wait_for()
+    section.get_by_role("button", name=re.compile(r"val")).click()
+    assert section.locator("[data-metric='val/loss']").count() == 0
     probe.shot("08-run-charts")
 
     sel = ",".join(server.runs[n] for n in ("parent-sweep", "child-a", "other-exp-run"))

@@ -3,6 +3,7 @@ import type { Run } from "../api/types";
 import { runName } from "../runs/runData";
 import { Button, Empty, ErrorBox, Spinner, TextInput } from "../ui/kit";
 import { colorFor } from "../ui/theme";
+import { groupByPrefix } from "./groups";
 import { alignSeries, toSeries, type XAxis } from "./series";
 import { UPlotChart } from "./UPlotChart";
 import { useMetricHistory, type StepRange } from "./useMetricHistory";
@@ -21,6 +22,14 @@ export function MetricCharts({ runs }: { runs: Run[] }) {
   const [keyFilter, setKeyFilter] = useState("");
   const [live, setLive] = useState(true);
   const [tick, setTick] = useState(0);
+  const [closed, setClosed] = useState<Set<string>>(() => new Set());
+  const toggleSection = (g: string) =>
+    setClosed((c) => {
+      const n = new Set(c);
+      if (n.has(g)) n.delete(g);
+      else n.add(g);
+      return n;
+    });
   const running = runs.some((r) => r.info.status === "RUNNING");
 
   useEffect(() => {
@@ -67,13 +76,24 @@ export function MetricCharts({ runs }: { runs: Run[] }) {
           {shown.length} of {keys.length} metrics · {runs.length} runs
         </span>
       </div>
-      <div className="tl-chart-grid">
-        {shown.map((k) => (
-          <LazyMount key={k} height={330}>
-            <MetricPanel metricKey={k} runs={runs} settings={settings} tick={tick} />
-          </LazyMount>
-        ))}
-      </div>
+      {groupByPrefix(shown).map(([group, groupKeys]) => (
+        <section key={group} className="tl-col" style={{ gap: 8 }} aria-label={group ? `Metrics ${group}/` : "Metrics"}>
+          {group ? (
+            <button className="tl-section-toggle" aria-expanded={!closed.has(group)} onClick={() => toggleSection(group)}>
+              {closed.has(group) ? "▸" : "▾"} {group}/ <span className="tl-muted">({groupKeys.length})</span>
+            </button>
+          ) : null}
+          {closed.has(group) ? null : (
+            <div className="tl-chart-grid">
+              {groupKeys.map((k) => (
+                <LazyMount key={k} height={330}>
+                  <MetricPanel metricKey={k} runs={runs} settings={settings} tick={tick} />
+                </LazyMount>
+              ))}
+            </div>
+          )}
+        </section>
+      ))}
     </div>
   );
 }

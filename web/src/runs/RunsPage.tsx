@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { Experiment, Run } from "../api/types";
 import { ComparePanel, MetricCharts } from "../lazy";
 import { navigate } from "../routing/router";
@@ -13,6 +13,8 @@ import { useRunSearch } from "./useRunSearch";
 
 /** Charts show the selection, or this many runs from the top of the table when nothing is selected. */
 const DEFAULT_CHART_RUNS = 10;
+/** Refresh period of the runs list while any run is RUNNING. */
+export const RUNS_REFRESH_MS = 15_000;
 
 export function RunsPage({ state, experiments }: { state: RunsState; experiments: Experiment[] | null }) {
   const [refresh, setRefresh] = useState(0);
@@ -20,6 +22,15 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
   const orderBy = useMemo(() => orderByFor(state.sort), [state.sort]);
   const search = useRunSearch(state.experiments, state.filter, orderBy, refresh);
   const keys = useMemo(() => keysSeen(search.runs), [search.runs]);
+  const [live, setLive] = useState(true);
+  const anyRunning = useMemo(() => search.runs.some((r) => r.info.status === "RUNNING"), [search.runs]);
+
+  // While a loaded run is RUNNING, re-read the list quietly (rows stay, then swap).
+  useEffect(() => {
+    if (!live || !anyRunning || search.loading) return;
+    const t = setTimeout(() => setRefresh((n) => n + 1), RUNS_REFRESH_MS);
+    return () => clearTimeout(t);
+  }, [live, anyRunning, search.loading, search.runs]);
 
   const update = (patch: Partial<RunsState>, replace = true) => navigate(["runs"], encodeRunsState({ ...state, ...patch }), replace);
 
@@ -87,6 +98,11 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
           <Button small onClick={() => update({ selected: [] })}>
             Clear selection
           </Button>
+        ) : null}
+        {anyRunning ? (
+          <label className="tl-row" style={{ gap: 4 }} title={`Reload the runs every ${RUNS_REFRESH_MS / 1000} s while some are RUNNING`}>
+            <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} /> auto-refresh
+          </label>
         ) : null}
         <ColumnPicker keys={keys} columns={state.columns} onChange={(c) => update({ columns: c })} />
         <Button onClick={() => setRefresh((n) => n + 1)} title="Reload runs">

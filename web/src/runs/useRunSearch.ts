@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiError, api } from "../api/client";
 import type { Run } from "../api/types";
 
@@ -30,14 +30,22 @@ export function useRunSearch(experimentIds: string[], filter: string, orderBy: s
   const [state, setState] = useState<RunSearchState>(EMPTY);
   const expKey = experimentIds.join(",");
   const orderKey = orderBy.join("\u0000");
+  const inputsKey = `${expKey}\u0001${filter}\u0001${orderKey}`;
+  const lastInputs = useRef<string | null>(null);
+  const current = useRef(state);
+  current.current = state;
 
   useEffect(() => {
     if (!expKey) {
       setState(EMPTY);
+      lastInputs.current = inputsKey;
       return;
     }
+    // Same inputs, new refreshKey: a quiet refresh that keeps the rows and swaps them once complete.
+    const quiet = lastInputs.current === inputsKey && current.current.ready && !current.current.error && !current.current.filterError;
+    lastInputs.current = inputsKey;
     const ctrl = new AbortController();
-    setState((s) => ({ ...s, loading: true, ready: false, error: null, filterError: null }));
+    if (!quiet) setState((s) => ({ ...s, loading: true, ready: false, error: null, filterError: null }));
     (async () => {
       const all: Run[] = [];
       let token: string | undefined;
@@ -48,7 +56,7 @@ export function useRunSearch(experimentIds: string[], filter: string, orderBy: s
             experiment_ids: expKey.split(","),
             filter: filter || undefined,
             order_by: orderKey ? orderKey.split("\u0000") : undefined,
-            max_results: first ? FIRST_PAGE_SIZE : PAGE_SIZE,
+            max_results: first && !quiet ? FIRST_PAGE_SIZE : PAGE_SIZE,
             page_token: token,
             run_view_type: "ACTIVE_ONLY",
           },
@@ -58,7 +66,9 @@ export function useRunSearch(experimentIds: string[], filter: string, orderBy: s
         token = r.next_page_token || undefined;
         const more = Boolean(token) && all.length < MAX_RUNS;
         if (ctrl.signal.aborted) return;
-        setState({ runs: first ? all.slice() : all.slice(), loading: more, ready: true, filterError: null, error: null, truncated: Boolean(token) && !more });
+        if (!quiet || !more) {
+          setState({ runs: all.slice(), loading: more, ready: true, filterError: null, error: null, truncated: Boolean(token) && !more });
+        }
         first = false;
         if (!more) break;
       } while (token);
@@ -66,12 +76,13 @@ export function useRunSearch(experimentIds: string[], filter: string, orderBy: s
       if (ctrl.signal.aborted) return;
       if (e instanceof ApiError && e.status === 400 && filter) {
         setState({ ...EMPTY, filterError: e.message });
-      } else {
+      } else if (!quiet) {
         setState({ ...EMPTY, error: e });
       }
     });
     return () => ctrl.abort();
-  }, [expKey, filter, orderKey, refreshKey]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [inputsKey, refreshKey]);
 
   return state;
 }
