@@ -15,6 +15,8 @@ import { useRunSearch } from "./useRunSearch";
 const DEFAULT_CHART_RUNS = 10;
 /** Refresh period of the runs list while any run is RUNNING. */
 export const RUNS_REFRESH_MS = 15_000;
+/** Lists longer than this are not auto-refreshed (use the Refresh button). */
+export const AUTO_REFRESH_MAX_RUNS = 1000;
 
 export function RunsPage({ state, experiments }: { state: RunsState; experiments: Experiment[] | null }) {
   const [refresh, setRefresh] = useState(0);
@@ -23,7 +25,8 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
   const search = useRunSearch(state.experiments, state.filter, orderBy, refresh);
   const keys = useMemo(() => keysSeen(search.runs), [search.runs]);
   const [live, setLive] = useState(true);
-  const anyRunning = useMemo(() => search.runs.some((r) => r.info.status === "RUNNING"), [search.runs]);
+  // Auto-refresh only small lists: re-reading tens of thousands of runs every few seconds would load the server.
+  const anyRunning = useMemo(() => search.runs.length <= AUTO_REFRESH_MAX_RUNS && search.runs.some((r) => r.info.status === "RUNNING"), [search.runs]);
 
   // While a loaded run is RUNNING, re-read the list quietly (rows stay, then swap).
   useEffect(() => {
