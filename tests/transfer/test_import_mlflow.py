@@ -1,0 +1,112 @@
+"""``tracklog import mlflow`` from a real MLflow server: over REST and from its SQLite file."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.transfer.conftest import FilledMlflow
+from tests.transfer.snapshot import snapshot
+from tracklog.store.registry import get_store
+from tracklog.store.rest import RestStore
+from tracklog.transfer.importer import SOURCE_RUN_ID_TAG, Importer, ImportOptions
+from tracklog.transfer.sources import MlflowSqlSource, StoreSource, open_mlflow_source
+from tracklog.entities import ViewType
+
+
+class Target:
+    def __init__(self, folder: Path) -> None:
+        self.uri = f"sqlite:///{folder / 'target.db'}"
+        self.store = get_store(self.uri, str(folder / "target-art"))
+
+    def source(self) -> StoreSource:
+        return StoreSource(self.store, self.uri, owns_store=False)
+
+    def run_import(self, source: Any, **options: Any) -> Any:
+        return Importer(source, self.store, self.uri, ImportOptions(**options)).run()
+
+    def all_runs(self) -> list[Any]:
+        exps = [e.experiment_id for e in self.store.search_experiments(ViewType.ALL)]
+        return list(self.store.search_runs(exps, run_view_type=ViewType.ALL))
+
+
+@pytest.fixture(scope="module")
+def source_picture(mlflow_source: FilledMlflow) -> dict[str, Any]:
+    return snapshot(StoreSource(RestStore(mlflow_source.url), mlflow_source.url))
+
+
+def test_source_picture_has_what_was_logged(source_picture: dict[str, Any]) -> None:
+    child = source_picture["alpha"]["runs"]["child-train"]
+    loss = child["metrics"]["loss"]
+    assert len(loss) == 300
+    assert sum(1 for _s, _t, v in loss if v == "nan") == 3
+    assert child["tags"]["mlflow.parentRunId"] == "parent:parent"
+    assert {"notes.txt", "plots/curve.bin", "plots/deep/conf.json"} <= set(child["artifacts"])
+    assert child["datasets"] and "model" in source_picture["alpha"]["models"]
+    assert source_picture["gamma"]["lifecycle"] == "deleted"
+    assert source_picture["beta"]["runs"]["deleted-run"]["lifecycle"] == "deleted"
+
+
+def test_import_over_rest_is_exact(mlflow_source: FilledMlflow, source_picture: dict[str, Any], tmp_path: Path) -> None:
+    target = Target(tmp_path)
+    summary = target.run_import(open_mlflow_source(mlflow_source.url))
+    assert summary.copied["runs"] == 6 and not summary.failed
+    assert snapshot(target.source()) == source_picture
+
+
+def test_import_from_sqlite_file_is_exact(
+    mlflow_source: FilledMlflow, source_picture: dict[str, Any], tmp_path: Path
+) -> None:
+    target = Target(tmp_path)
+    source = MlflowSqlSource(mlflow_source.db_uri, str(mlflow_source.artifacts))
+    assert snapshot(source) == source_picture  # the SQL reader sees what the REST API shows
+    summary = target.run_import(source)
+    assert summary.copied["metric points"] >= 300
+    assert snapshot(target.source()) == source_picture
+
+
+def test_imported_model_loads(mlflow_source: FilledMlflow, tmp_path: Path) -> None:
+    target = Target(tmp_path)
+    target.run_import(open_mlflow_source(mlflow_source.url), experiments=["alpha"])
+    exp = target.store.get_experiment_by_name("alpha")
+    assert exp is not None
+    (model,) = target.store.search_logged_models([exp.experiment_id])
+    from tracklog.sklearn import load_model
+
+    estimator = load_model(f"models:/{model.model_id}", allow_pickle=True, tracking_uri=target.uri)
+    assert list(estimator.predict([[0.0], [3.0]])) == [0, 1]
+
+
+def test_interrupted_import_resumes_without_duplicates(
+    mlflow_source: FilledMlflow, source_picture: dict[str, Any], tmp_path: Path
+) -> None:
+    target = Target(tmp_path)
+    seen: list[str] = []
+
+    def crash_after_two(run_id: str) -> None:
+        seen.append(run_id)
+        if len(seen) == 2:
+            raise KeyboardInterrupt("simulated interruption")
+
+    with pytest.raises(KeyboardInterrupt):
+        target.run_import(open_mlflow_source(mlflow_source.url), after_run=crash_after_two)
+    assert len(target.all_runs()) == 2
+    summary = target.run_import(open_mlflow_source(mlflow_source.url))
+    assert summary.copied["runs"] == 4
+    assert snapshot(target.source()) == source_picture
+    again = target.run_import(open_mlflow_source(mlflow_source.url))
+    assert again.copied["runs"] == 0 and again.copied["metric points"] == 0
+    source_ids = [r.data.tags_dict[SOURCE_RUN_ID_TAG] for r in target.all_runs()]
+    assert len(source_ids) == len(set(source_ids)) == 6
+    assert snapshot(target.source()) == source_picture
+
+
+def test_nan_survives(mlflow_source: FilledMlflow, tmp_path: Path) -> None:
+    target = Target(tmp_path)
+    target.run_import(MlflowSqlSource(mlflow_source.db_uri, str(mlflow_source.artifacts)), artifacts=False)
+    (run,) = [r for r in target.all_runs() if r.info.run_name == "child-train"]
+    points = target.store.get_metric_history(run.info.run_id, "loss")
+    assert sum(math.isnan(p.value) for p in points) == 3
