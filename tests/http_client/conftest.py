@@ -136,9 +136,3 @@ def experiment_id(store: RestStore) -> str:
     """A fresh experiment per test, so tests never see each other's data."""
     return store.create_experiment(f"exp-{uuid.uuid4().hex[:12]}")
 
-
-@pytest.fixture
-def private_server_url(server_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server of ``server_kind`` for one test (for tests that may leave it unusable)."""
-    with running_server(server_kind, tmp_path_factory.mktemp(f"{server_kind}-private")) as url:
-        yield url

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tracklog.artifacts.http import HttpArtifactRepository
-from tracklog.client.transport import HttpSettings, HttpTransport
+from tracklog.client.transport import HttpTransport
 from tracklog.entities import FileInfo
-from tracklog.exceptions import InvalidArgument, NotFound, TrackingError
+from tracklog.exceptions import InvalidArgument, NotFound
 from tracklog.store.rest import RestStore
 
 # One worker runs every test that needs the server subprocesses (scripts/test.sh: --dist loadgroup).
@@ -124,22 +124,13 @@ def test_paths_are_checked(repo: HttpArtifactRepository, tmp_path: Path) -> None
         repo.delete_artifacts(None) if not repo.root_path else repo.open_read("")
 
 
-# tracklog's server wedges for good once enough uploads run at once: each upload parks a
-# blocking writer in asyncio's default executor (cpu_count + 4 threads) and the chunk
-# hand-off needs a thread from the same pool (tracklog/artifacts/_async.py). Until that is
-# fixed this runs on a throw-away tracklog server, so the shared one stays usable.
 FILES = 120  # over 100: the many-files path of the repository
-DEADLOCK = "tracklog server: concurrent uploads exhaust the default executor (artifacts/_async.py)"
 
 
-def test_many_small_files(server_kind: str, server_url: str, live_http: HttpTransport,
-                          request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    if server_kind == "tracklog":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=DEADLOCK, raises=TrackingError))
-        server = request.getfixturevalue("private_server_url")
-        settings = HttpSettings(read_timeout=15.0, max_retries=0)
-    else:
-        server, settings = server_url, live_http.settings
+def test_many_small_files(server_url: str, live_http: HttpTransport, tmp_path: Path) -> None:
+    # Eight concurrent uploads: this once deadlocked tracklog's server (its blocking writers
+    # used the event loop's shared executor, which also delivered their chunks).
+    server, settings = server_url, live_http.settings
     http = HttpTransport(server, settings)
     store = RestStore(server, transport=http)
     run = store.create_run(store.create_experiment(f"many-{time.time_ns()}"), "tester", None)

@@ -1,25 +1,35 @@
-"""Bridge an async byte stream into a repository's blocking ``write_stream``."""
+"""Bridge an async byte stream into a repository's blocking ``write_stream``.
+
+The blocking writer runs on its own thread (never on the event loop's shared
+executor: writers waiting for chunks would otherwise occupy every pool thread
+that is needed to hand them those chunks, and concurrent uploads would
+deadlock). Chunks travel through a small bounded queue, so memory stays bounded
+whatever the upload size; the event loop only leaves for a thread when the
+queue is full.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import queue
+import threading
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tracklog.artifacts.base import ArtifactRepository
 
 _DONE = object()
+_QUEUE_CHUNKS = 8
 
 
 async def write_async_via_thread(repo: ArtifactRepository, path: str, chunks: AsyncIterator[bytes]) -> int:
-    """Feed chunks through a small bounded queue to a writer thread (bounded memory)."""
-    q: queue.Queue[object] = queue.Queue(maxsize=8)
-    loop = asyncio.get_running_loop()
-    failed = False
+    """Write ``chunks`` to ``path`` through ``repo.write_stream`` on a dedicated thread."""
+    q: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_CHUNKS)
+    result: Future[int] = Future()
 
-    def gen() -> Iterator[bytes]:
+    def items() -> Iterator[bytes]:
         while True:
             item = q.get()
             if item is _DONE:
@@ -29,16 +39,36 @@ async def write_async_via_thread(repo: ArtifactRepository, path: str, chunks: As
             assert isinstance(item, bytes)
             yield item
 
-    task = loop.run_in_executor(None, repo.write_stream, path, gen())
+    def run() -> None:
+        try:
+            result.set_result(repo.write_stream(path, items()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
+            result.set_exception(exc)
+
+    def put_blocking(item: object) -> bool:
+        # Waits for room, but gives up as soon as the writer has stopped (it failed early).
+        while not result.done():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    async def put(item: object) -> bool:
+        try:
+            q.put_nowait(item)
+            return True
+        except queue.Full:
+            return await asyncio.to_thread(put_blocking, item)
+
+    threading.Thread(target=run, name="tracklog-artifact-writer", daemon=True).start()
     try:
         async for chunk in chunks:
-            if chunk:
-                await loop.run_in_executor(None, q.put, chunk)
-    except BaseException as exc:  # the client went away: make the writer discard the temp file
-        failed = True
-        await loop.run_in_executor(None, q.put, exc)
+            if chunk and not await put(chunk):
+                break
+    except BaseException as exc:  # the client went away: make the writer discard its temp file
+        await put(exc)
         raise
-    finally:
-        if not failed:
-            await loop.run_in_executor(None, q.put, _DONE)
-    return await task
+    await put(_DONE)
+    return await asyncio.wrap_future(result)
