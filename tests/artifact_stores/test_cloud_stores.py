@@ -144,12 +144,26 @@ def test_listing_paginates_beyond_one_page(request: pytest.FixtureRequest, name:
     assert repo.list_artifacts("many") == []
 
 
-@pytest.mark.slow
-def test_azure_listing_paginates_beyond_one_page(azure_repo: FsspecArtifactRepository) -> None:
-    """Azure pages hold 5,000 blobs."""
-    objects = fill(azure_repo, "many", 5_003)
-    listed = azure_repo.list_artifacts("many")
-    assert [f.path for f in listed] == sorted(objects)
+def test_azure_listing_follows_continuation_markers(
+    azure_repo: FsspecArtifactRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Azure pages hold 5,000 blobs; shrink them to 7 so 40 blobs take several pages (with markers)."""
+    from azure.storage.blob.aio import ContainerClient
+
+    pages: list[int] = []
+    for method in ("walk_blobs", "list_blobs"):
+        original = getattr(ContainerClient, method)
+
+        def small_pages(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            kwargs["results_per_page"] = 7
+            pages.append(7)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(ContainerClient, method, small_pages)
+    objects = fill(azure_repo, "many", 40)
+    azure_repo.write_stream("many/sub/x.txt", iter([b"x"]))
+    assert [f.path for f in azure_repo.list_artifacts("many")] == sorted([*objects, "many/sub"])
+    assert pages, "the listing did not go through the patched client"
     azure_repo.delete_artifacts("many")
     assert azure_repo.list_artifacts("many") == []
 
