@@ -82,4 +82,31 @@ describe("RunsPage (mocked fetch)", () => {
     expect(err?.textContent).toBe("Invalid filter 'params.lr = 1'");
     expect(host.querySelector("input[aria-label='Filter runs']")?.getAttribute("aria-invalid")).toBe("true");
   });
+
+  it("refreshes quietly: rows stay until the new list arrives", async () => {
+    let release: (() => void) | null = null;
+    let n = 0;
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => {
+        n++;
+        if (n === 1) return new Response(JSON.stringify({ runs: [run("a", "first-run")] }), { status: 200 });
+        await new Promise<void>((r) => (release = r));
+        return new Response(JSON.stringify({ runs: [run("a", "first-run"), run("b", "second-run")] }), { status: 200 });
+      }),
+    );
+    await render({ ...DEFAULT_RUNS_STATE, experiments: ["1"] });
+    expect(host.textContent).toContain("first-run");
+    const refresh = [...host.querySelectorAll("button")].find((b) => b.textContent?.includes("Refresh"))!;
+    await act(async () => refresh.click());
+    await act(async () => new Promise((r) => setTimeout(r, 20)));
+    expect(n).toBe(2);
+    expect(host.textContent).toContain("first-run"); // no "Loading runs" flash
+    expect(host.textContent).not.toContain("Loading runs");
+    await act(async () => {
+      release!();
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    expect(host.textContent).toContain("second-run");
+  });
 });
