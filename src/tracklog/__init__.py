@@ -69,6 +69,11 @@ _SUBMODULES = {
     "entities": "tracklog.entities",
     "exceptions": "tracklog.exceptions",
     "tracking": "tracklog.client",
+    # model flavors and autologging, as in ``mlflow.sklearn.log_model`` and ``mlflow.autolog()``
+    "autolog": "tracklog.autolog",
+    "models": "tracklog.models",
+    "pyfunc": "tracklog.pyfunc",
+    "sklearn": "tracklog.sklearn",
 }
 
 __all__ = [

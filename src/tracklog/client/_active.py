@@ -21,6 +21,7 @@ from tracklog.entities import Run, RunData, RunInfo, RunInputs, RunOutputs, RunS
 
 if TYPE_CHECKING:
     from tracklog.client.tracking import TrackingClient
+    from tracklog.system_metrics import SystemMetricsMonitor
 
 __all__ = ["ActiveRun"]
 
@@ -35,6 +36,7 @@ class ActiveRun:
         self._run = run
         self._client = client
         self._pid = os.getpid()
+        self.monitor: SystemMetricsMonitor | None = None  # set by start_run(log_system_metrics=True)
 
     @property
     def info(self) -> RunInfo:
@@ -121,8 +123,15 @@ def end_top(status: RunStatus) -> ActiveRun | None:
     _forget(active)
     _state.last_run_id = active.info.run_id
     _state.last_client = active.client
+    _stop_monitor(active)
     active.client.set_terminated(active.info.run_id, status)
     return active
+
+
+def _stop_monitor(active: ActiveRun) -> None:
+    if active.monitor is not None:
+        active.monitor.stop()
+        active.monitor = None
 
 
 def end_until(run_id: str, status: RunStatus) -> None:
@@ -155,6 +164,7 @@ def _end_all_at_exit() -> None:
         _registry.clear()
     for active in reversed(leftovers):  # children before parents
         with contextlib.suppress(Exception):  # never fail interpreter shutdown
+            _stop_monitor(active)
             active.client.set_terminated(active.info.run_id, RunStatus.FINISHED)
     _state.stack = []
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -32,10 +33,12 @@ from tracklog.entities import (
     RunTag,
     ViewType,
 )
-from tracklog.exceptions import AlreadyExists, InvalidArgument, TrackingError
+from tracklog.exceptions import AlreadyExists, InvalidArgument, MissingExtra, TrackingError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from tracklog.system_metrics import SystemMetricsMonitor
 
 __all__ = [
     "active_run",
@@ -74,6 +77,11 @@ __all__ = [
 EXPERIMENT_NAME_ENV_VARS = ("TRACKLOG_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_NAME")
 EXPERIMENT_ID_ENV_VARS = ("TRACKLOG_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_ID")
 RUN_ID_ENV_VARS = ("TRACKLOG_RUN_ID", "MLFLOW_RUN_ID")
+SYSTEM_METRICS_ENV_VARS = ("TRACKLOG_ENABLE_SYSTEM_METRICS_LOGGING", "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING")
+SYSTEM_METRICS_INTERVAL_ENV_VARS = (
+    "TRACKLOG_SYSTEM_METRICS_SAMPLING_INTERVAL",
+    "MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL",
+)
 DATA_CONTEXT_TAG = "mlflow.data.context"
 SEARCH_RUNS_MAX_DEFAULT = 100000
 
@@ -229,8 +237,28 @@ def start_run(
         exp_id = str(experiment_id) if experiment_id is not None else _active_experiment_id(client)
         run = client.create_run(exp_id, tags=all_tags, run_name=run_name)
     active = ActiveRun(run, client)
+    if _wants_system_metrics(log_system_metrics):
+        active.monitor = _start_system_metrics(run.info.run_id, client)
     _active.push(active)
     return active
+
+
+def _wants_system_metrics(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return (_env(SYSTEM_METRICS_ENV_VARS) or "").lower() in ("1", "true", "yes")
+
+
+def _start_system_metrics(run_id: str, client: TrackingClient) -> SystemMetricsMonitor | None:
+    """Sample system metrics into the run; a missing ``psutil`` only warns (as in MLflow)."""
+    from tracklog.system_metrics import attach
+
+    interval = float(_env(SYSTEM_METRICS_INTERVAL_ENV_VARS) or 10.0)
+    try:
+        return attach(run_id, client, interval_s=interval)
+    except MissingExtra as exc:
+        warnings.warn(f"not logging system metrics: {exc.message}", stacklevel=3)
+        return None
 
 
 def _resume_run(

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -359,3 +360,39 @@ def test_description_and_note_tag_conflict(embedded: Path) -> None:
     with pytest.raises(InvalidArgument, match="description"):
         tracklog.start_run(description="a", tags={"mlflow.note.content": "b"})
     assert tracklog.active_run() is None
+
+
+def test_system_metrics_are_sampled_into_the_run(embedded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("psutil")
+    monkeypatch.setenv("TRACKLOG_SYSTEM_METRICS_SAMPLING_INTERVAL", "0.05")
+    with tracklog.start_run(log_system_metrics=True) as run:
+        monitor = run.monitor
+        assert monitor is not None and monitor.running
+        deadline = time.monotonic() + 20
+        while monitor.samples == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert not monitor.running and run.monitor is None
+    metrics = tracklog.get_run(run.info.run_id).data.metrics_dict
+    assert "system/cpu_utilization_percentage" in metrics
+
+
+def test_system_metrics_off_by_default_and_from_env(embedded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with tracklog.start_run() as run:
+        assert run.monitor is None
+    pytest.importorskip("psutil")
+    monkeypatch.setenv("MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING", "true")
+    with tracklog.start_run() as run:
+        assert run.monitor is not None
+
+
+def test_missing_psutil_only_warns(embedded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tracklog.system_metrics as system_metrics
+    from tracklog.exceptions import MissingExtra
+
+    def missing() -> None:
+        raise MissingExtra("system", "System metrics")
+
+    monkeypatch.setattr(system_metrics, "_psutil", missing)
+    with pytest.warns(UserWarning, match="system metrics"), tracklog.start_run(log_system_metrics=True) as run:
+        assert run.monitor is None
+    assert tracklog.get_run(run.info.run_id).info.status == RunStatus.FINISHED

@@ -117,3 +117,18 @@ def test_fluent_module_import_does_not_pull_heavy_modules() -> None:
 def test_mlflow_tracking_spelling() -> None:
     assert tracklog.tracking.MlflowClient is tracklog.TrackingClient
     assert tracklog.exceptions.MlflowException is tracklog.TrackingError
+
+
+def test_flavor_modules_are_attributes() -> None:
+    script = textwrap.dedent(
+        """
+        import sys
+        import tracklog as mlflow
+        assert "sklearn" not in sys.modules
+        assert callable(mlflow.sklearn.log_model) and callable(mlflow.pyfunc.load_model)
+        assert callable(mlflow.autolog)
+        print("ok")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr
