@@ -118,7 +118,8 @@ def _estimator_classes() -> set[type]:
         if cls not in found:
             found.add(cls)
             todo.extend(cls.__subclasses__())
-    return found
+    # mixins (RegressorMixin.score, TransformerMixin.fit_transform) are bases, not subclasses
+    return found | {base for cls in found for base in cls.__mro__ if base is not object}
 
 
 def _patch_all() -> None:
