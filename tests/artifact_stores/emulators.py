@@ -49,7 +49,7 @@ GCS_PROJECT = "tracklog-test"
 # Azurite's documented, public development account (not a secret).
 AZ_ACCOUNT = "devstoreaccount1"
 AZ_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 60.0
 
 
 class EmulatorUnavailable(Exception):
