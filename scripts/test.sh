@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh dev
 scripts/services.sh
+# Azurite (the Azure Blob emulator) comes from npm, pinned by tests/emulators/package-lock.json.
+if command -v npm >/dev/null 2>&1; then
+    npm ci --prefix tests/emulators --no-audit --no-fund --loglevel=error
+fi
 
 .venv/bin/ruff check src tests
 .venv/bin/mypy
