@@ -134,6 +134,7 @@ def _seed(url: str, workdir: Path) -> Seeded:
     (art / "table.csv").write_text("epoch,loss,comment\n" + "".join(f'{i},{1 / (i + 1):.4f},"row, {i}"\n'
                                                                     for i in range(40)))
     (art / "report.html").write_text(EVIL_HTML)
+    (art / "plots" / "fake.png").write_text(EVIL_HTML)  # HTML under an image name: must stay an image
     (art / "config.json").write_text(json.dumps({"lr": 0.05, "layers": [64, 32]}))
     (art / "big.png").write_bytes(b"\x89PNG" + os.urandom(6 * 1024 * 1024))  # over the 5 MB preview cap
     (art / "long.log").write_text("".join(f"line {i:07d} of a long log\n" for i in range(60_000)))  # ~1.6 MB

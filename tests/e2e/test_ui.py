@@ -77,6 +77,12 @@ def test_artifact_previews(probe: PageProbe, server: Seeded) -> None:
     page.wait_for_function("() => document.querySelector('img.tl-image')?.naturalWidth === 48")
     probe.shot("05-artifact-image")
 
+    tree.get_by_text("fake.png", exact=True).click()  # HTML bytes named .png: an (undecodable) image, never a page
+    fake = page.get_by_test_id("artifact-preview").locator("img.tl-image")
+    fake.wait_for()
+    assert page.evaluate("document.querySelector('img.tl-image').naturalWidth") == 0
+    assert page.locator("iframe").count() == 0
+
     tree.get_by_text("table.csv", exact=True).click()
     csv = page.get_by_role("table", name="CSV preview")
     csv.get_by_text("row, 39").wait_for()
