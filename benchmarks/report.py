@@ -87,6 +87,14 @@ class Results:
         path.write_bytes(orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY))
 
 
+def detail_of(row: Row) -> str:
+    """One detail when the servers agree, else each server's, labelled."""
+    distinct = {d for d in row.detail.values() if d}
+    if len(distinct) <= 1:
+        return next(iter(distinct), "")
+    return "; ".join(f"{server}: {text}" for server, text in row.detail.items() if text)
+
+
 def fmt(value: float | None) -> str:
     if value is None or math.isnan(value):
         return "—"
@@ -128,7 +136,7 @@ def table(results: Results) -> Table:
         cells += [fmt(row.median(s)) for s in results.servers]
         if len(results.servers) > 1:
             cells.append(_ratio_cell(row))
-        cells.append(row.detail.get("tracklog") or row.detail.get("mlflow") or "")
+        cells.append(detail_of(row))
         out.add_row(*cells)
     return out
 
@@ -153,7 +161,7 @@ def markdown(results: Results) -> str:
         cells = [row.client, row.workload, row.metric, row.unit, *(fmt(row.median(s)) for s in servers)]
         if len(servers) > 1:
             cells.append(_plain_ratio(row))
-        cells.append(row.detail.get("tracklog") or row.detail.get("mlflow") or "")
+        cells.append(detail_of(row))
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     for err in results.errors:
         lines.append(f"\nerror: {err['server']} / {err['workload']}: {err['error']}")
