@@ -22,9 +22,9 @@ def runs_to_frame(runs: Sequence[Run]) -> pd.DataFrame:
     param or tag is None."""
     import pandas as pd
 
-    metric_keys = sorted({m.key for r in runs for m in r.data.metrics})
-    param_keys = sorted({p.key for r in runs for p in r.data.params})
-    tag_keys = sorted({t.key for r in runs for t in r.data.tags})
+    metric_keys = sorted({m.key for r in runs for m in r.data.metric_list})
+    param_keys = sorted({p.key for r in runs for p in r.data.param_list})
+    tag_keys = sorted({t.key for r in runs for t in r.data.tag_list})
     columns: dict[str, list[Any]] = {name: [] for name in BASE_COLUMNS}
     for prefix, keys in (("metrics.", metric_keys), ("params.", param_keys), ("tags.", tag_keys)):
         for key in keys:

@@ -24,6 +24,10 @@ class Experiment:
     tags: tuple[ExperimentTag, ...] = field(default=())
 
     @property
+    def tag_list(self) -> tuple[ExperimentTag, ...]:
+        return self.tags
+
+    @property
     def tags_dict(self) -> dict[str, str]:
         return {t.key: t.value for t in self.tags}
 

@@ -71,6 +71,20 @@ class RunData:
     params: tuple[Param, ...] = ()
     tags: tuple[RunTag, ...] = ()
 
+    # ``*_list``: the entity objects. They stay valid when ``metrics``/``params``/``tags``
+    # become MLflow's dicts (see docs/data-model.md); read entity objects through these.
+    @property
+    def metric_list(self) -> tuple[Metric, ...]:
+        return self.metrics
+
+    @property
+    def param_list(self) -> tuple[Param, ...]:
+        return self.params
+
+    @property
+    def tag_list(self) -> tuple[RunTag, ...]:
+        return self.tags
+
     @property
     def metrics_dict(self) -> dict[str, float]:
         return {m.key: m.value for m in self.metrics}
