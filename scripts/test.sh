@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian's Chromium for the browser tests (the e2e suite never downloads a browser).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+fi
+
 scripts/setup.sh dev
 scripts/services.sh
 # Azurite (the Azure Blob emulator) comes from npm, pinned by tests/emulators/package-lock.json.
@@ -13,6 +18,11 @@ fi
 
 .venv/bin/ruff check src tests
 .venv/bin/mypy
+
+# Front-end unit tests (Vitest); the browser end-to-end tests run inside pytest below.
+if [ -f web/package.json ] && command -v npm >/dev/null 2>&1; then
+    (cd web && npm test --silent)
+fi
 
 workers=${TRACKLOG_TEST_WORKERS:-2}
 if [ $# -eq 0 ]; then
