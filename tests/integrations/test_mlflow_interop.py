@@ -75,12 +75,15 @@ def test_tracklog_loads_an_mlflow_model(remote: str, official_mlflow: Any, regre
     X, _ = regression_data
     linear = LinearRegression().fit(*regression_data)
     forest = RandomForestRegressor(n_estimators=3, max_depth=3, random_state=0).fit(*regression_data)
+    reqs = {"pip_requirements": ["scikit-learn"]}  # skips mlflow's slow requirements inference subprocess
     with official_mlflow.start_run() as run:
-        linear_info = official_mlflow.sklearn.log_model(linear, name="linear", input_example=X[:2])
+        linear_info = official_mlflow.sklearn.log_model(linear, name="linear", input_example=X[:2], **reqs)
         forest_info = official_mlflow.sklearn.log_model(
-            forest, name="forest", skops_trusted_types=["sklearn.tree._tree.Tree"]
+            forest, name="forest", skops_trusted_types=["sklearn.tree._tree.Tree"], **reqs
         )
-        pickle_info = official_mlflow.sklearn.log_model(linear, name="pickled", serialization_format="cloudpickle")
+        pickle_info = official_mlflow.sklearn.log_model(
+            linear, name="pickled", serialization_format="cloudpickle", **reqs
+        )
     for uri in (linear_info.model_uri, f"runs:/{run.info.run_id}/linear"):
         np.testing.assert_allclose(tracklog.sklearn.load_model(uri).predict(X), linear.predict(X))
         np.testing.assert_allclose(tracklog.pyfunc.load_model(uri).predict(X), linear.predict(X))
