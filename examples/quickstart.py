@@ -7,7 +7,7 @@ export ``MLFLOW_TRACKING_URI=http://localhost:5000``.
 
 from sklearn.datasets import make_regression
 from sklearn.ensemble import RandomForestRegressor
-from sklearn.metrics import mean_squared_error
+from sklearn.metrics import root_mean_squared_error
 from sklearn.model_selection import train_test_split
 
 import tracklog as mlflow
@@ -23,8 +23,11 @@ with mlflow.start_run(run_name="baseline-rf") as run:
     model = RandomForestRegressor(**params, random_state=42).fit(X_train, y_train)
 
     mlflow.log_params(params)
-    rmse = mean_squared_error(y_test, model.predict(X_test)) ** 0.5
+    rmse = root_mean_squared_error(y_test, model.predict(X_test))
     mlflow.log_metric("rmse", rmse)
-    # mlflow.sklearn.log_model(model, "model")  # model logging arrives in a later release
+    mlflow.sklearn.log_model(model, "model")
+
+loaded = mlflow.sklearn.load_model(f"runs:/{run.info.run_id}/model")
+assert (loaded.predict(X_test) == model.predict(X_test)).all()
 
 print(f"run {run.info.run_id}: rmse={rmse:.3f} (tracking URI: {mlflow.get_tracking_uri()})")
