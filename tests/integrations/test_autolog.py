@@ -130,9 +130,9 @@ def test_fit_errors_propagate_and_fail_the_run(autologging: tracklog.TrackingCli
 
 
 def test_disable_restores_the_original_functions(embedded: Path, regression_data: Data) -> None:
-    tracklog.autolog()  # the generic switch (callable module)
+    tracklog.autolog()  # type: ignore[operator]  # the generic switch is a callable module
     assert LinearRegression.__dict__["fit"] is not ORIGINALS[LinearRegression]["fit"]
-    tracklog.autolog(disable=True)
+    tracklog.autolog(disable=True)  # type: ignore[operator]
     for cls, originals in ORIGINALS.items():
         for name, original in originals.items():
             assert cls.__dict__[name] is original, f"{cls.__name__}.{name}"

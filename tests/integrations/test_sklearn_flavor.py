@@ -163,3 +163,12 @@ def test_uri_errors(embedded: Path) -> None:
         tracklog.sklearn.load_model("runs:/abc")
     with pytest.raises(InvalidArgument, match="serialization_format"):
         tracklog.sklearn.save_model(object(), embedded / "x", serialization_format="joblib")
+
+
+def test_pyfunc_never_imports_a_loader_named_by_the_file(tmp_path: Path, regression_data: Data) -> None:
+    tracklog.sklearn.save_model(LinearRegression().fit(*regression_data), tmp_path / "m")
+    mlmodel = yaml.safe_load((tmp_path / "m" / "MLmodel").read_text())
+    mlmodel["flavors"]["python_function"]["loader_module"] = "os"
+    (tmp_path / "m" / "MLmodel").write_text(yaml.safe_dump(mlmodel))
+    with pytest.raises(InvalidArgument, match="cannot load models with loader_module 'os'"):
+        tracklog.pyfunc.load_model(tmp_path / "m")
