@@ -25,6 +25,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "experiments": ("tracklog.cli.experiments", "experiments"),
     "runs": ("tracklog.cli.runs", "runs"),
     "server": ("tracklog.cli.server", "server"),
+    "users": ("tracklog.cli.users", "users"), "permissions": ("tracklog.cli.users", "permissions"),
+    "tokens": ("tracklog.cli.users", "tokens"),
 }
 
 

@@ -3,11 +3,13 @@
 No module globals carry state: the store, the artifact repository and the
 settings travel in a ``ServerContext`` closed over by the route endpoints.
 Middleware, outermost first: security headers -> error envelope -> Host allowlist
--> cross-origin protection -> JSON body rules -> router.
+-> cross-origin protection -> [authentication, with ``--auth``] -> JSON body rules -> router.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable
 
 from starlette.applications import Starlette
@@ -18,20 +20,29 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
 from tracklog.artifacts.base import ArtifactRepository
+from tracklog.auth.policy import UI_RULE, RouteRules
+from tracklog.auth.rules import Rule
+from tracklog.auth.service import AuthService
+from tracklog.exceptions import InvalidArgument
 from tracklog.server.artifact_access import ArtifactAccess
 from tracklog.server.context import ServerContext
 from tracklog.server.errors import error_response
+from tracklog.server.middleware.auth import AuthMiddleware
 from tracklog.server.middleware.errors import ErrorEnvelopeMiddleware
 from tracklog.server.middleware.json_body import JsonBodyMiddleware
 from tracklog.server.middleware.origin import OriginMiddleware
 from tracklog.server.middleware.security_headers import SecurityHeadersMiddleware
 from tracklog.server.middleware.trusted_host import TrustedHostMiddleware
-from tracklog.server.routing import AJAX, build_routes
+from tracklog.server.routing import AJAX, all_routes, build_routes
 from tracklog.server.settings import Settings
 from tracklog.server.ui import ui_routes
 from tracklog.store.base import TrackingStore
+from tracklog.store.sql.auth_store import AuthStore
 
 __all__ = ["create_app"]
+
+logger = logging.getLogger("tracklog.server")
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 RAW_BODY_PATHS = (
     "/api/2.0/mlflow-artifacts/artifacts/",
@@ -66,7 +77,12 @@ def create_app(
 ) -> Starlette:
     """Build the tracking server for ``store``; ``artifact_repo`` is the artifacts destination."""
     settings = settings.resolved() if settings.backend_store_uri is None else settings
-    ctx = ServerContext(settings, store, ArtifactAccess(artifact_repo, repository_factory or _default_factory))
+    auth = _auth_service(settings) if settings.auth else None
+    if auth is None and settings.host not in _LOOPBACK:
+        logger.warning("tracklog server: authentication is OFF and the server listens on %s: anyone who "
+                       "can reach it can read and change everything (start it with --auth)", settings.host)
+    ctx = ServerContext(settings, store, ArtifactAccess(artifact_repo, repository_factory or _default_factory),
+                        auth)
     prefix = settings.static_prefix
     routes: list[BaseRoute] = build_routes(ctx) + ui_routes()  # the web UI last, after the API
     if prefix:
@@ -80,6 +96,35 @@ def create_app(
         Middleware(JsonBodyMiddleware, max_bytes=settings.max_json_body_bytes,
                    raw_prefixes=tuple(prefix + p for p in RAW_BODY_PATHS)),
     ]
+    if auth is not None:
+        middleware.insert(4, Middleware(AuthMiddleware, service=auth, rules=_route_rules(prefix)))
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error})
     app.state.context = ctx
     return app
+
+
+def _auth_service(settings: Settings) -> AuthService:
+    """The authentication service on the tracking database; the first admin comes from the env."""
+    from tracklog.auth.rules import Level
+    from tracklog.auth.service import AuthConfig
+
+    assert settings.backend_store_uri is not None
+    try:
+        default = Level.parse(settings.auth_default_permission)
+    except ValueError as exc:
+        raise InvalidArgument(f"--auth-default-permission: {exc}") from None
+    config = AuthConfig(default, settings.auth_proxy_header or None, settings.auth_trusted_proxies)
+    service = AuthService(AuthStore(settings.backend_store_uri), config)
+    username = os.environ.get("TRACKLOG_ADMIN_USERNAME", "").strip()
+    password = os.environ.get("TRACKLOG_ADMIN_PASSWORD", "")
+    if username and password and service.ensure_admin(username, password):
+        logger.warning("tracklog server: created the administrator %r (TRACKLOG_ADMIN_USERNAME)", username)
+    return service
+
+
+def _route_rules(prefix: str) -> RouteRules:
+    declared: list[tuple[str, str, Rule | None]] = [
+        (route.method, path, route.permission) for route in all_routes() for path in route.paths
+    ]
+    ui: list[tuple[str, str, Rule | None]] = [("GET", "/", UI_RULE), ("GET", "/{path:path}", UI_RULE)]
+    return RouteRules(declared + ui, prefix)

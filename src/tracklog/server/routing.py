@@ -6,6 +6,10 @@ thread pool, answered as JSON) or ``@table.raw(...)`` (an async handler
 ``(ctx, request) -> Response`` for streaming and non-JSON routes). ``build_routes``
 turns every table into Starlette routes, mirroring ``/api/...`` paths under
 ``/ajax-api/...`` for the web UI; ``tracklog.server.openapi`` reads the same tables.
+
+Each declaration also names its access rule (``permission=``, see ``tracklog.auth.rules``).
+With authentication on, every endpoint checks it before its handler runs and a route
+without a rule is refused (deny by default); with authentication off it is not consulted.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from tracklog.auth.rules import Rule
 from tracklog.server.context import ServerContext
 from tracklog.server.request import Params, read_params
 from tracklog.server.responses import json_response
@@ -45,6 +50,7 @@ class ApiRoute:
     mirror: bool = True  # also serve /ajax-api/... for /api/... paths
     body: str = "json"  # request body kind for docs: json | bytes | none
     produces: str = "application/json"
+    permission: Rule | None = None  # the access rule; None is refused when auth is on
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -68,27 +74,32 @@ class RouteTable:
         self.routes: list[ApiRoute] = []
 
     def json(self, method: str, path: str, summary: str, fields: Iterable[str] = (), *,
-             mirror: bool = True) -> Callable[[JsonHandler], JsonHandler]:
+             mirror: bool = True, permission: Rule | None = None) -> Callable[[JsonHandler], JsonHandler]:
         def register(handler: JsonHandler) -> JsonHandler:
             self.routes.append(ApiRoute(method, path, summary, self.tag, tuple(fields),
                                         json_handler=handler, mirror=mirror,
-                                        body="none" if method == "GET" else "json"))
+                                        body="none" if method == "GET" else "json", permission=permission))
             return handler
 
         return register
 
     def raw(self, method: str, path: str, summary: str, fields: Iterable[str] = (), *,
-            mirror: bool = True, body: str = "none",
-            produces: str = "application/json") -> Callable[[RawHandler], RawHandler]:
+            mirror: bool = True, body: str = "none", produces: str = "application/json",
+            permission: Rule | None = None) -> Callable[[RawHandler], RawHandler]:
         def register(handler: RawHandler) -> RawHandler:
             self.routes.append(ApiRoute(method, path, summary, self.tag, tuple(fields),
-                                        raw_handler=handler, mirror=mirror, body=body, produces=produces))
+                                        raw_handler=handler, mirror=mirror, body=body, produces=produces,
+                                        permission=permission))
             return handler
 
         return register
 
 
 def _endpoint(route: ApiRoute, ctx: ServerContext) -> Callable[[Request], Awaitable[Response]]:
+    if ctx.auth is not None:
+        from tracklog.server.middleware.auth import guarded_endpoint
+
+        return guarded_endpoint(route, ctx)
     if route.raw_handler is not None:
         raw = route.raw_handler
 

@@ -84,6 +84,21 @@ SETTINGS: tuple[Setting, ...] = (
             ("TRACKLOG_CORS_ALLOWED_ORIGINS", "MLFLOW_SERVER_CORS_ALLOWED_ORIGINS"),
             "Comma-separated extra origins (scheme://host[:port], * globs per part) allowed to make "
             "state-changing cross-origin requests.", is_list=True),
+    Setting("auth", ("--auth/--no-auth",), bool, False, "off", ("TRACKLOG_AUTH",),
+            "Require authentication (HTTP Basic, access tokens or a trusted proxy header) and enforce "
+            "per-experiment permissions; see docs/auth.md.", bool_pair=True),
+    Setting("auth_default_permission", ("--auth-default-permission",), str, "NO_PERMISSIONS",
+            "`NO_PERMISSIONS`", ("TRACKLOG_AUTH_DEFAULT_PERMISSION",),
+            "With --auth: the permission of a user on an experiment without an explicit grant "
+            "(NO_PERMISSIONS, READ, EDIT or MANAGE)."),
+    Setting("auth_proxy_header", ("--auth-proxy-header",), str, None, "none",
+            ("TRACKLOG_AUTH_PROXY_HEADER",),
+            "With --auth: a header (e.g. X-Forwarded-User) naming the user, believed only from "
+            "--auth-trusted-proxies."),
+    Setting("auth_trusted_proxies", ("--auth-trusted-proxies",), str, (), "none",
+            ("TRACKLOG_AUTH_TRUSTED_PROXIES",),
+            "With --auth-proxy-header: comma-separated addresses or CIDR networks of the reverse "
+            "proxies whose user header is believed.", is_list=True),
 )
 
 
@@ -132,6 +147,10 @@ class Settings:
     static_prefix: str = ""
     allowed_hosts: tuple[str, ...] = ()
     cors_allowed_origins: tuple[str, ...] = ()
+    auth: bool = False
+    auth_default_permission: str = "NO_PERMISSIONS"
+    auth_proxy_header: str | None = None
+    auth_trusted_proxies: tuple[str, ...] = ()
     max_json_body_bytes: int = field(default=DEFAULT_JSON_BODY_LIMIT)
 
     def resolved(self, cwd: str | os.PathLike[str] | None = None) -> Settings:

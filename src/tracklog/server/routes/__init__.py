@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracklog.server.routes import artifacts, experiments, logged_models, metrics, misc, runs
+from tracklog.server.routes import artifacts, auth, experiments, logged_models, metrics, misc, runs
 from tracklog.server.routing import RouteTable
 
 TABLES: tuple[RouteTable, ...] = (
@@ -12,6 +12,7 @@ TABLES: tuple[RouteTable, ...] = (
     logged_models.table,
     artifacts.table,
     misc.table,
+    auth.table,
 )
 
 __all__ = ["TABLES"]

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from tracklog.auth.rules import Level, Source, experiment
 from tracklog.exceptions import EndpointNotFound, InvalidArgument, NotImplementedByServer
 from tracklog.server.artifact_access import ArtifactScope
 from tracklog.server.context import ServerContext
@@ -27,7 +28,8 @@ PROXY = "/api/2.0/mlflow-artifacts"
 
 
 @table.json("GET", f"{API}/artifacts/list", "List a directory of a run's artifacts",
-            ("run_id!", "run_uuid", "path", "page_token"))
+            ("run_id!", "run_uuid", "path", "page_token"),
+            permission=experiment(Level.READ, Source.RUN_ID))
 def list_run_artifacts(ctx: ServerContext, p: Params) -> dict[str, Any]:
     run = ctx.store.get_run(p.run_id())
     scope = ctx.artifacts.for_uri(run.info.artifact_uri)
@@ -56,7 +58,8 @@ async def _stream_body(request: Request) -> Any:
 
 
 @table.raw("GET", f"{PROXY}/artifacts", "List a directory below the artifacts destination (basenames)",
-           ("path",))
+           ("path",),
+            permission=experiment(Level.READ, Source.ARTIFACT_PATH))
 async def proxy_list(ctx: ServerContext, request: Request) -> Response:
     p = await read_params(request)
     scope = _proxy(ctx)
@@ -72,7 +75,8 @@ async def proxy_list(ctx: ServerContext, request: Request) -> Response:
 
 
 @table.raw("PUT", f"{PROXY}/artifacts/{{artifact_path:path}}", "Upload one file (raw body, streamed)",
-           ("artifact_path!",), body="bytes")
+           ("artifact_path!",), body="bytes",
+            permission=experiment(Level.EDIT, Source.ARTIFACT_PATH))
 async def proxy_upload(ctx: ServerContext, request: Request) -> Response:
     scope = _proxy(ctx)
     path = request.path_params["artifact_path"]
@@ -82,13 +86,15 @@ async def proxy_upload(ctx: ServerContext, request: Request) -> Response:
 
 
 @table.raw("GET", f"{PROXY}/artifacts/{{artifact_path:path}}", "Download one file (streamed, Range)",
-           ("artifact_path!",), produces="application/octet-stream")
+           ("artifact_path!",), produces="application/octet-stream",
+            permission=experiment(Level.READ, Source.ARTIFACT_PATH))
 async def proxy_download(ctx: ServerContext, request: Request) -> Response:
     return await download_response(_proxy(ctx), request.path_params["artifact_path"], request)
 
 
 @table.raw("DELETE", f"{PROXY}/artifacts/{{artifact_path:path}}", "Delete a file or a directory tree",
-           ("artifact_path!",))
+           ("artifact_path!",),
+            permission=experiment(Level.MANAGE, Source.ARTIFACT_PATH))
 async def proxy_delete(ctx: ServerContext, request: Request) -> Response:
     scope = _proxy(ctx)
     path = request.path_params["artifact_path"]
@@ -100,13 +106,15 @@ async def proxy_delete(ctx: ServerContext, request: Request) -> Response:
 
 @table.raw("POST", f"{PROXY}/mpu/{{action}}/{{artifact_path:path}}",
            "Multipart uploads (not supported: answers 501 so clients fall back to PUT)",
-           ("action!", "artifact_path!"))
+           ("action!", "artifact_path!"),
+            permission=experiment(Level.EDIT, Source.ARTIFACT_PATH))
 async def proxy_multipart(ctx: ServerContext, request: Request) -> Response:
     raise NotImplementedByServer("Multipart uploads are not supported by this server")
 
 
 @table.raw("GET", "/get-artifact", "Download one file of a run's artifacts (UI)",
-           ("run_id!", "run_uuid", "path!"), mirror=False, produces="application/octet-stream")
+           ("run_id!", "run_uuid", "path!"), mirror=False, produces="application/octet-stream",
+            permission=experiment(Level.READ, Source.RUN_ID))
 async def get_artifact(ctx: ServerContext, request: Request) -> Response:
     p = await read_params(request)
     run_id = p.run_id()
@@ -116,7 +124,8 @@ async def get_artifact(ctx: ServerContext, request: Request) -> Response:
 
 
 @table.raw("POST", f"{AJAX}/upload-artifact", "Upload one file into a run's artifacts (UI, raw body)",
-           ("run_uuid!", "run_id", "path!"), mirror=False, body="bytes")
+           ("run_uuid!", "run_id", "path!"), mirror=False, body="bytes",
+            permission=experiment(Level.EDIT, Source.RUN_ID))
 async def upload_artifact(ctx: ServerContext, request: Request) -> Response:
     query: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():

@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tracklog.auth.rules import Level, Source, experiment
 from tracklog.entities import LoggedModelParameter, LoggedModelStatus, LoggedModelTag
 from tracklog.server.context import ServerContext
 from tracklog.server.file_response import download_response
@@ -46,7 +47,8 @@ def _datasets(p: Params) -> list[dict[str, str]] | None:
 
 
 @table.json("POST", _MODELS, "Create a logged model (status LOGGED_MODEL_PENDING)",
-            ("experiment_id!", "name", "model_type", "source_run_id", "params:[tag]", "tags:[tag]"))
+            ("experiment_id!", "name", "model_type", "source_run_id", "params:[tag]", "tags:[tag]"),
+            permission=experiment(Level.EDIT))
 def create(ctx: ServerContext, p: Params) -> dict[str, Any]:
     model = ctx.store.create_logged_model(
         experiment_id=p.req_id("experiment_id"),
@@ -61,7 +63,8 @@ def create(ctx: ServerContext, p: Params) -> dict[str, Any]:
 
 @table.json("POST", f"{_MODELS}/search", "Search logged models",
             ("experiment_ids:[str]", "filter", "datasets:[object]", "max_results:int",
-             "order_by:[object]", "page_token"))
+             "order_by:[object]", "page_token"),
+            permission=experiment(Level.READ, Source.SEARCH))
 def search(ctx: ServerContext, p: Params) -> dict[str, Any]:
     page = ctx.store.search_logged_models(
         experiment_ids=p.str_list("experiment_ids"),
@@ -74,14 +77,16 @@ def search(ctx: ServerContext, p: Params) -> dict[str, Any]:
     return paged("models", [m.to_dict() for m in page], page.token)
 
 
-@table.json("GET", f"{_MODELS}/{{model_id}}", "Get a logged model", ("model_id!", "allow_deleted:bool"))
+@table.json("GET", f"{_MODELS}/{{model_id}}", "Get a logged model", ("model_id!", "allow_deleted:bool"),
+            permission=experiment(Level.READ, Source.MODEL_ID))
 def get(ctx: ServerContext, p: Params) -> dict[str, Any]:
     model = ctx.store.get_logged_model(p.req_str("model_id"), allow_deleted=p.boolean("allow_deleted"))
     return {"model": model.to_dict()}
 
 
 @table.json("PATCH", f"{_MODELS}/{{model_id}}", "Finalize a logged model (set its final status)",
-            ("model_id!", "status!:enum"))
+            ("model_id!", "status!:enum"),
+            permission=experiment(Level.EDIT, Source.MODEL_ID))
 def finalize(ctx: ServerContext, p: Params) -> dict[str, Any]:
     status = p.enum(LoggedModelStatus, "status")
     if status is None:
@@ -89,34 +94,39 @@ def finalize(ctx: ServerContext, p: Params) -> dict[str, Any]:
     return {"model": ctx.store.finalize_logged_model(p.req_str("model_id"), status).to_dict()}
 
 
-@table.json("DELETE", f"{_MODELS}/{{model_id}}", "Soft-delete a logged model", ("model_id!",))
+@table.json("DELETE", f"{_MODELS}/{{model_id}}", "Soft-delete a logged model", ("model_id!",),
+            permission=experiment(Level.MANAGE, Source.MODEL_ID))
 def delete(ctx: ServerContext, p: Params) -> dict[str, Any]:
     ctx.store.delete_logged_model(p.req_str("model_id"))
     return {}
 
 
-@table.json("PATCH", f"{_MODELS}/{{model_id}}/tags", "Set logged-model tags", ("model_id!", "tags:[tag]"))
+@table.json("PATCH", f"{_MODELS}/{{model_id}}/tags", "Set logged-model tags", ("model_id!", "tags:[tag]"),
+            permission=experiment(Level.EDIT, Source.MODEL_ID))
 def set_tags(ctx: ServerContext, p: Params) -> dict[str, Any]:
     ctx.store.set_logged_model_tags(p.req_str("model_id"), tags_of(p, "tags", LoggedModelTag))
     return {}
 
 
 @table.json("DELETE", f"{_MODELS}/{{model_id}}/tags/{{tag_key:path}}", "Delete a logged-model tag",
-            ("model_id!", "tag_key!"))
+            ("model_id!", "tag_key!"),
+            permission=experiment(Level.EDIT, Source.MODEL_ID))
 def delete_tag(ctx: ServerContext, p: Params) -> dict[str, Any]:
     ctx.store.delete_logged_model_tag(p.req_str("model_id"), p.req_str("tag_key"))
     return {}
 
 
 @table.json("POST", f"{_MODELS}/{{model_id}}/params", "Log logged-model params",
-            ("model_id!", "params:[tag]"))
+            ("model_id!", "params:[tag]"),
+            permission=experiment(Level.EDIT, Source.MODEL_ID))
 def log_params(ctx: ServerContext, p: Params) -> dict[str, Any]:
     ctx.store.log_logged_model_params(p.req_str("model_id"), tags_of(p, "params", LoggedModelParameter))
     return {}
 
 
 @table.json("GET", f"{_MODELS}/{{model_id}}/artifacts/directories",
-            "List a directory of a logged model's artifacts", ("model_id!", "artifact_directory_path"))
+            "List a directory of a logged model's artifacts", ("model_id!", "artifact_directory_path"),
+            permission=experiment(Level.READ, Source.MODEL_ID))
 def list_directory(ctx: ServerContext, p: Params) -> dict[str, Any]:
     model = ctx.store.get_logged_model(p.req_str("model_id"))
     scope = ctx.artifacts.for_uri(model.artifact_uri)
@@ -129,7 +139,8 @@ def list_directory(ctx: ServerContext, p: Params) -> dict[str, Any]:
 
 @table.raw("GET", f"{AJAX}/logged-models/{{model_id}}/artifacts/files",
            "Download one file of a logged model's artifacts (UI)", ("model_id!", "artifact_file_path!"),
-           mirror=False, produces="application/octet-stream")
+           mirror=False, produces="application/octet-stream",
+            permission=experiment(Level.READ, Source.MODEL_ID))
 async def download_file(ctx: ServerContext, request: Request) -> Response:
     p = await read_params(request)
     model_id = p.req_str("model_id")

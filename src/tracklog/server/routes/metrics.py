@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracklog.auth.rules import Level, Source, experiment
 from tracklog.exceptions import InvalidArgument
 from tracklog.server.context import ServerContext
 from tracklog.server.request import Params
@@ -18,7 +19,8 @@ MAX_RESULTS_PER_RUN = 2500
 
 
 @table.json("GET", f"{API}/metrics/get-history", "Every point of one metric of a run (paged)",
-            ("run_id!", "run_uuid", "metric_key!", "max_results:int", "page_token"))
+            ("run_id!", "run_uuid", "metric_key!", "max_results:int", "page_token"),
+            permission=experiment(Level.READ, Source.RUN_ID))
 def get_history(ctx: ServerContext, p: Params) -> dict[str, Any]:
     max_results = p.opt_int("max_results")
     if max_results is not None and max_results < 1:
@@ -34,7 +36,8 @@ def get_history(ctx: ServerContext, p: Params) -> dict[str, Any]:
 
 @table.json("GET", f"{API}/metrics/get-history-bulk-interval",
             "Sampled history of one metric for several runs (charts)",
-            ("run_ids!:[str]", "metric_key!", "start_step:int", "end_step:int", "max_results:int"))
+            ("run_ids!:[str]", "metric_key!", "start_step:int", "end_step:int", "max_results:int"),
+            permission=experiment(Level.READ, Source.RUN_IDS))
 def get_history_bulk_interval(ctx: ServerContext, p: Params) -> dict[str, Any]:
     run_ids = p.str_list("run_ids")
     if not run_ids:
@@ -60,7 +63,8 @@ def get_history_bulk_interval(ctx: ServerContext, p: Params) -> dict[str, Any]:
 
 
 @table.json("GET", f"{AJAX}/metrics/get-history-bulk", "History of one metric for several runs (UI)",
-            ("run_id!:[str]", "metric_key!", "max_results:int"), mirror=False)
+            ("run_id!:[str]", "metric_key!", "max_results:int"), mirror=False,
+            permission=experiment(Level.READ, Source.RUN_IDS))
 def get_history_bulk(ctx: ServerContext, p: Params) -> dict[str, Any]:
     run_ids = p.str_list("run_id")
     if not run_ids:

@@ -7,6 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
+from tracklog.auth.rules import AUTHENTICATED, PUBLIC, Level, Source, experiment
 from tracklog.exceptions import InvalidArgument
 from tracklog.server.context import ServerContext
 from tracklog.server.request import Params
@@ -20,18 +21,21 @@ MLFLOW_PROTOCOL_VERSION = "3.17.2"
 MAX_EXPERIMENTS_PER_DATASET_SEARCH = 20
 
 
-@table.raw("GET", "/health", "Liveness probe: answers OK", mirror=False, produces="text/plain")
+@table.raw("GET", "/health", "Liveness probe: answers OK", mirror=False, produces="text/plain",
+            permission=PUBLIC)
 async def health(ctx: ServerContext, request: Request) -> Response:
     return PlainTextResponse("OK")
 
 
 @table.raw("GET", "/version", "The MLflow protocol version this server speaks", mirror=False,
-           produces="text/plain")
+           produces="text/plain",
+            permission=PUBLIC)
 async def version(ctx: ServerContext, request: Request) -> Response:
     return PlainTextResponse(MLFLOW_PROTOCOL_VERSION)
 
 
-@table.json("GET", f"{API_3}/server-info", "Server capabilities (store type, artifact serving)")
+@table.json("GET", f"{API_3}/server-info", "Server capabilities (store type, artifact serving)",
+            permission=AUTHENTICATED)
 def server_info(ctx: ServerContext, p: Params) -> dict[str, Any]:
     return {
         "store_type": "SqlStore" if type(ctx.store).__name__ == "SqlStore" else None,
@@ -44,7 +48,8 @@ def server_info(ctx: ServerContext, p: Params) -> dict[str, Any]:
 
 
 @table.json("POST", f"{AJAX}/experiments/search-datasets", "Datasets used by experiments' runs (UI)",
-            ("experiment_ids!:[str]",), mirror=False)
+            ("experiment_ids!:[str]",), mirror=False,
+            permission=experiment(Level.READ, Source.EXPERIMENT_IDS))
 def search_datasets(ctx: ServerContext, p: Params) -> dict[str, Any]:
     experiment_ids = p.str_list("experiment_ids")
     if not experiment_ids:
@@ -63,14 +68,16 @@ def search_datasets(ctx: ServerContext, p: Params) -> dict[str, Any]:
     return {"dataset_summaries": summaries} if summaries else {}
 
 
-@table.raw("GET", "/api/openapi.json", "This OpenAPI document", mirror=False)
+@table.raw("GET", "/api/openapi.json", "This OpenAPI document", mirror=False,
+            permission=AUTHENTICATED)
 async def openapi_json(ctx: ServerContext, request: Request) -> Response:
     from tracklog.server.openapi import openapi_document
 
     return json_response(openapi_document(ctx.settings.static_prefix))
 
 
-@table.raw("GET", "/api/docs", "Rendered API documentation", mirror=False, produces="text/html")
+@table.raw("GET", "/api/docs", "Rendered API documentation", mirror=False, produces="text/html",
+            permission=AUTHENTICATED)
 async def openapi_docs(ctx: ServerContext, request: Request) -> Response:
     from tracklog.server.openapi import openapi_document, render_html
 

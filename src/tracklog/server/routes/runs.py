@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracklog.auth.rules import Level, Source, experiment
 from tracklog.entities import (
     Dataset,
     DatasetInput,
@@ -56,7 +57,8 @@ def _dataset_input(p: Params) -> DatasetInput:
 
 
 @table.json("POST", f"{API}/runs/create", "Create a run",
-            ("experiment_id", "user_id", "run_name", "start_time:int", "tags:[tag]"))
+            ("experiment_id", "user_id", "run_name", "start_time:int", "tags:[tag]"),
+            permission=experiment(Level.EDIT, Source.DEFAULT_EXPERIMENT_ID))
 def create(ctx: ServerContext, p: Params) -> dict[str, Any]:
     run = ctx.store.create_run(
         experiment_id=p.opt_id("experiment_id") or DEFAULT_EXPERIMENT_ID,
@@ -69,13 +71,15 @@ def create(ctx: ServerContext, p: Params) -> dict[str, Any]:
 
 
 @table.json("GET", f"{API}/runs/get", "Get a run with its latest metrics, params, tags, inputs, outputs",
-            _RUN_ID)
+            _RUN_ID,
+            permission=experiment(Level.READ, Source.RUN_ID))
 def get(ctx: ServerContext, p: Params) -> dict[str, Any]:
     return {"run": ctx.store.get_run(p.run_id()).to_dict()}
 
 
 @table.json("POST", f"{API}/runs/update", "Update a run's status, end time or name",
-            (*_RUN_ID, "status:enum", "end_time:int", "run_name"))
+            (*_RUN_ID, "status:enum", "end_time:int", "run_name"),
+            permission=experiment(Level.EDIT, Source.RUN_ID))
 def update(ctx: ServerContext, p: Params) -> dict[str, Any]:
     info = ctx.store.update_run_info(
         p.run_id(),
@@ -86,32 +90,37 @@ def update(ctx: ServerContext, p: Params) -> dict[str, Any]:
     return {"run_info": info.to_dict()}
 
 
-@table.json("POST", f"{API}/runs/delete", "Soft-delete a run", ("run_id!",))
+@table.json("POST", f"{API}/runs/delete", "Soft-delete a run", ("run_id!",),
+            permission=experiment(Level.MANAGE, Source.RUN_ID))
 def delete(ctx: ServerContext, p: Params) -> dict[str, Any]:
     ctx.store.delete_run(p.run_id())
     return {}
 
 
-@table.json("POST", f"{API}/runs/restore", "Restore a deleted run", ("run_id!",))
+@table.json("POST", f"{API}/runs/restore", "Restore a deleted run", ("run_id!",),
+            permission=experiment(Level.MANAGE, Source.RUN_ID))
 def restore(ctx: ServerContext, p: Params) -> dict[str, Any]:
     ctx.store.restore_run(p.run_id())
     return {}
 
 
-@table.json("POST", f"{API}/runs/set-tag", "Set a run tag (upsert)", (*_RUN_ID, "key!", "value"))
+@table.json("POST", f"{API}/runs/set-tag", "Set a run tag (upsert)", (*_RUN_ID, "key!", "value"),
+            permission=experiment(Level.EDIT, Source.RUN_ID))
 def set_tag(ctx: ServerContext, p: Params) -> dict[str, Any]:
     ctx.store.set_tag(p.run_id(), RunTag(p.req_str("key"), p.string("value")))
     return {}
 
 
-@table.json("POST", f"{API}/runs/delete-tag", "Delete a run tag", ("run_id!", "key!"))
+@table.json("POST", f"{API}/runs/delete-tag", "Delete a run tag", ("run_id!", "key!"),
+            permission=experiment(Level.EDIT, Source.RUN_ID))
 def delete_tag(ctx: ServerContext, p: Params) -> dict[str, Any]:
     ctx.store.delete_tag(p.run_id(), p.req_str("key"))
     return {}
 
 
 @table.json("POST", f"{API}/runs/log-parameter", "Log a parameter (write-once)",
-            (*_RUN_ID, "key!", "value"))
+            (*_RUN_ID, "key!", "value"),
+            permission=experiment(Level.EDIT, Source.RUN_ID))
 def log_param(ctx: ServerContext, p: Params) -> dict[str, Any]:
     ctx.store.log_param(p.run_id(), Param(p.req_str("key"), p.string("value")))
     return {}
@@ -119,14 +128,16 @@ def log_param(ctx: ServerContext, p: Params) -> dict[str, Any]:
 
 @table.json("POST", f"{API}/runs/log-metric", "Log one metric point",
             (*_RUN_ID, "key!", "value!:number", "timestamp!:int", "step:int", "model_id",
-             "dataset_name", "dataset_digest"))
+             "dataset_name", "dataset_digest"),
+            permission=experiment(Level.EDIT, Source.RUN_ID))
 def log_metric(ctx: ServerContext, p: Params) -> dict[str, Any]:
     ctx.store.log_metric(p.run_id(), metric_of(p))
     return {}
 
 
 @table.json("POST", f"{API}/runs/log-batch", "Log metrics, params and tags in one transaction",
-            ("run_id!", "metrics:[metric]", "params:[tag]", "tags:[tag]"))
+            ("run_id!", "metrics:[metric]", "params:[tag]", "tags:[tag]"),
+            permission=experiment(Level.EDIT, Source.RUN_ID))
 def log_batch(ctx: ServerContext, p: Params) -> dict[str, Any]:
     run_id = p.run_id()
     metrics = [metric_of(m) for m in p.obj_list("metrics")]
@@ -137,7 +148,8 @@ def log_batch(ctx: ServerContext, p: Params) -> dict[str, Any]:
 
 
 @table.json("POST", f"{API}/runs/log-inputs", "Log dataset and model inputs",
-            ("run_id!", "datasets:[object]", "models:[object]"))
+            ("run_id!", "datasets:[object]", "models:[object]"),
+            permission=experiment(Level.EDIT, Source.RUN_ID))
 def log_inputs(ctx: ServerContext, p: Params) -> dict[str, Any]:
     run_id = p.run_id()
     datasets = [_dataset_input(d) for d in p.obj_list("datasets")]
@@ -146,7 +158,8 @@ def log_inputs(ctx: ServerContext, p: Params) -> dict[str, Any]:
     return {}
 
 
-@table.json("POST", f"{API}/runs/outputs", "Log model outputs of a run", ("run_id!", "models:[object]"))
+@table.json("POST", f"{API}/runs/outputs", "Log model outputs of a run", ("run_id!", "models:[object]"),
+            permission=experiment(Level.EDIT, Source.RUN_ID))
 def log_outputs(ctx: ServerContext, p: Params) -> dict[str, Any]:
     run_id = p.run_id()
     models = [LoggedModelOutput(m.req_str("model_id"), m.integer("step", 0)) for m in p.obj_list("models")]
@@ -156,7 +169,8 @@ def log_outputs(ctx: ServerContext, p: Params) -> dict[str, Any]:
 
 @table.json("POST", f"{API}/runs/search", "Search runs",
             ("experiment_ids:[str]", "filter", "run_view_type:enum", "max_results:int", "order_by:[str]",
-             "page_token"))
+             "page_token"),
+            permission=experiment(Level.READ, Source.SEARCH))
 def search(ctx: ServerContext, p: Params) -> dict[str, Any]:
     experiment_ids = p.str_list("experiment_ids")
     view = p.enum(ViewType, "run_view_type", ViewType.ACTIVE_ONLY) or ViewType.ACTIVE_ONLY

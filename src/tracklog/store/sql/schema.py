@@ -22,6 +22,7 @@ import enum
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Double,
@@ -308,4 +309,56 @@ run_model_outputs = Table(
     _run_fk(),
     Column("model_id", String(MODEL_ID), primary_key=True),
     Column("step", BigInteger, nullable=False, server_default="0"),
+)
+
+# -- authentication and authorization (``tracklog server --auth``) --------------------------------
+# Permission rows reference experiments and users with ON DELETE CASCADE, so they can never
+# outlive what they describe (MLflow's separate auth database drifts from the tracking one).
+
+auth_users = Table(
+    "auth_users",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=True),
+    Column("username", Str(256), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=True),  # NULL: proxy or token-only user
+    Column("is_admin", Boolean, nullable=False, server_default="0"),
+    # Bumped on every password change: cached Basic verifications of older passwords die.
+    Column("credential_version", Integer, nullable=False, server_default="0"),
+    Column("creation_time", BigInteger, nullable=False),
+)
+
+auth_tokens = Table(
+    "auth_tokens",
+    metadata,
+    Column("token_id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("auth_users.user_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 hex of the token
+    Column("name", Str(256), nullable=False, server_default=""),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("expiration_time", BigInteger, nullable=True),  # NULL: never expires
+    Index("ix_auth_tokens_user_id", "user_id"),
+)
+
+auth_experiment_permissions = Table(
+    "auth_experiment_permissions",
+    metadata,
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("auth_users.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("permission", String(32), nullable=False),
+    Index("ix_auth_experiment_permissions_user_id", "user_id"),
 )

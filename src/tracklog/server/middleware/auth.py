@@ -1,0 +1,147 @@
+"""Authentication, and deny by default (installed only with ``--auth``).
+
+``AuthMiddleware`` identifies the caller (``AuthService.authenticate``) and stores the
+``Principal`` (or None) in ``scope["tracklog.principal"]``, then looks up the rule of the
+route the request will reach (``RouteRules``):
+
+* no rule for this path and method -> 401 for anonymous callers, else 403;
+* ``public`` -> passes, with or without credentials;
+* anything else -> 401 (with ``WWW-Authenticate: Basic``) for anonymous callers;
+  ``admin`` -> 403 for non-admins.
+
+Experiment-level rules need the request's fields: ``guarded_endpoint`` (which wraps every
+route-table endpoint when auth is on) checks them with ``policy.authorize``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tracklog.auth.policy import NOTHING_READABLE, RouteRules, authorize
+from tracklog.auth.rules import Kind
+from tracklog.auth.service import AuthService, Principal
+from tracklog.exceptions import PermissionDenied, TrackingError, Unauthenticated
+from tracklog.server.context import ServerContext
+from tracklog.server.errors import error_response
+from tracklog.server.request import Params, read_params
+from tracklog.server.responses import json_response
+
+__all__ = ["PRINCIPAL_KEY", "AuthMiddleware", "guarded_endpoint", "principal_of"]
+
+PRINCIPAL_KEY = "tracklog.principal"
+_CHALLENGE = (b"www-authenticate", b'Basic realm="tracklog", charset="UTF-8"')
+
+
+def principal_of(request: Request) -> Principal | None:
+    value = request.scope.get(PRINCIPAL_KEY)
+    return value if isinstance(value, Principal) else None
+
+
+def _refuse(exc: TrackingError) -> Response:
+    response = error_response(exc)
+    if isinstance(exc, Unauthenticated):
+        response.raw_headers.append(_CHALLENGE)
+    return response
+
+
+class AuthMiddleware:
+    def __init__(self, app: ASGIApp, service: AuthService, rules: RouteRules) -> None:
+        self.app = app
+        self.service = service
+        self.rules = rules
+        self.proxy_header = (service.config.proxy_header or "").lower() or None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            principal = await self._identify(scope)
+            found, rule = self.rules.match(scope["method"], scope["path"])
+            if rule is None or rule.kind is not Kind.PUBLIC:
+                if principal is None:
+                    raise Unauthenticated("Authentication required")
+                if not found or rule is None:
+                    raise PermissionDenied("No access rule is declared for this endpoint (deny by default)")
+                if rule.kind is Kind.ADMIN and not principal.is_admin:
+                    raise PermissionDenied("Only administrators may do this")
+        except TrackingError as exc:
+            await _refuse(exc)(scope, receive, send)
+            return
+        scope[PRINCIPAL_KEY] = principal
+        await self.app(scope, receive, send)
+
+    async def _identify(self, scope: Scope) -> Principal | None:
+        headers = Headers(scope=scope)
+        client = scope.get("client")
+        peer = str(client[0]) if client else None
+        proxy_user = headers.get(self.proxy_header) if self.proxy_header else None
+        authorization = headers.get("authorization")
+        if authorization is None and proxy_user is None:
+            return None
+        return await run_in_threadpool(self.service.authenticate, authorization, proxy_user, peer)
+
+
+def _query_params(request: Request) -> Params:
+    query: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        query.setdefault(key, []).append(value)
+    params = Params(query, from_query=True)
+    return params.with_path_params(request.path_params) if request.path_params else params
+
+
+def guarded_endpoint(route: Any, ctx: ServerContext) -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint of ``route`` (an ``ApiRoute``) with its rule checked first."""
+    auth = ctx.auth
+    assert auth is not None
+    rule = route.permission
+
+    async def check(request: Request, params: Params) -> Params | object:
+        try:
+            return await run_in_threadpool(authorize, auth, rule, principal_of(request), params)
+        except Unauthenticated as exc:
+            return _refuse(exc)
+
+    if route.raw_handler is not None:
+        raw = route.raw_handler
+
+        async def raw_endpoint(request: Request) -> Response:
+            # Raw routes with a JSON body are read here (Starlette keeps the body for the handler);
+            # the others take their fields from the path and query (their bodies are files).
+            fields = await read_params(request) if route.body == "json" else _query_params(request)
+            outcome = await check(request, fields)
+            if isinstance(outcome, Response):
+                return outcome
+            if outcome is NOTHING_READABLE:
+                return json_response({})
+            response: Response = await raw(ctx, request)
+            return response
+
+        return raw_endpoint
+    handler = route.json_handler
+
+    async def json_endpoint(request: Request) -> Response:
+        outcome = await check(request, await read_params(request))
+        if isinstance(outcome, Response):
+            return outcome
+        if outcome is NOTHING_READABLE:
+            return json_response({})
+        assert isinstance(outcome, Params)
+        result: dict[str, Any] = await run_in_threadpool(handler, ctx, outcome)
+        principal = principal_of(request)
+        if rule is not None and rule.grant_creator and principal is not None and "experiment_id" in result:
+            await run_in_threadpool(_grant_creator, auth, principal, str(result["experiment_id"]))
+        return json_response(result)
+
+    return json_endpoint
+
+
+def _grant_creator(auth: AuthService, principal: Principal, experiment_id: str) -> None:
+    auth.store.set_experiment_permission(int(experiment_id), principal.user_id, "MANAGE")
