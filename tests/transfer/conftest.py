@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from tests.http_client.conftest import running_server
 
 HERE = Path(__file__).resolve().parent

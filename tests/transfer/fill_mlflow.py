@@ -14,6 +14,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
+from mlflow.entities import Metric
 from sklearn.linear_model import LogisticRegression
 
 LOSS_POINTS = 300
@@ -40,12 +41,14 @@ def main() -> None:
     with mlflow.start_run(run_name="parent") as parent:
         mlflow.log_params({"lr": "0.1", "epochs": "3"})
         mlflow.set_tags({"stage": "dev", "owner": "ana"})
-        with mlflow.start_run(run_name="child-train", nested=True):
+        with mlflow.start_run(run_name="child-train", nested=True) as child:
             mlflow.log_param("depth", 4)
             base = 1_700_000_000_000
-            for step in range(LOSS_POINTS):
-                value = math.nan if step in NAN_STEPS else 1.0 / (step + 1)
-                mlflow.log_metric("loss", value, step=step, timestamp=base + step * 10)
+            points = [
+                Metric("loss", math.nan if step in NAN_STEPS else 1.0 / (step + 1), base + step * 10, step)
+                for step in range(LOSS_POINTS)
+            ]
+            client.log_batch(child.info.run_id, metrics=points)
             for step in range(5):
                 mlflow.log_metric("acc", 0.5 + step / 10, step=step, timestamp=base + step)
             frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [0, 1, 0, 1]})

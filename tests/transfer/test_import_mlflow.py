@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.transfer.conftest import FilledMlflow
 from tests.transfer.snapshot import snapshot
+
+from tracklog.entities import ViewType
 from tracklog.store.registry import get_store
 from tracklog.store.rest import RestStore
-from tracklog.transfer.importer import SOURCE_RUN_ID_TAG, Importer, ImportOptions
+from tracklog.transfer.importer import COMPLETE_TAG, SOURCE_RUN_ID_TAG, Importer, ImportOptions
 from tracklog.transfer.sources import MlflowSqlSource, StoreSource, open_mlflow_source
-from tracklog.entities import ViewType
 
 
 class Target:
@@ -101,6 +101,40 @@ def test_interrupted_import_resumes_without_duplicates(
     assert again.copied["runs"] == 0 and again.copied["metric points"] == 0
     source_ids = [r.data.tags_dict[SOURCE_RUN_ID_TAG] for r in target.all_runs()]
     assert len(source_ids) == len(set(source_ids)) == 6
+    assert snapshot(target.source()) == source_picture
+
+
+class CrashingSource:
+    """Wraps a source; raises while reading the metrics of the ``crash_at``-th run."""
+
+    def __init__(self, inner: Any, crash_at: int) -> None:
+        self.inner = inner
+        self.label = inner.label
+        self.calls = 0
+        self.crash_at = crash_at
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def metric_history(self, run: Any) -> Any:
+        self.calls += 1
+        if self.calls == self.crash_at:
+            raise ConnectionError("simulated network failure mid-run")
+        return self.inner.metric_history(run)
+
+
+def test_run_interrupted_midway_is_finished(
+    mlflow_source: FilledMlflow, source_picture: dict[str, Any], tmp_path: Path
+) -> None:
+    target = Target(tmp_path)
+    sql = MlflowSqlSource(mlflow_source.db_uri, str(mlflow_source.artifacts))
+    with pytest.raises(ConnectionError):
+        target.run_import(CrashingSource(sql, crash_at=3))
+    half = target.all_runs()
+    assert len(half) == 3 and sum(r.data.tags_dict.get(COMPLETE_TAG) == "true" for r in half) == 2
+    summary = target.run_import(sql)
+    assert summary.skipped[("runs", "resumed (finished an interrupted import)")] == 1
+    assert len(target.all_runs()) == 6
     assert snapshot(target.source()) == source_picture
 
 

@@ -159,7 +159,7 @@ class Importer:
     def _target_experiment(self, experiment: Experiment) -> Experiment:
         found = self.store.get_experiment_by_name(experiment.name)
         if found is None:
-            tags = [*experiment.tags, *self._experiment_import_tags(experiment)]
+            tags = [*_foreign(experiment.tags), *self._experiment_import_tags(experiment)]
             new_id = self.store.create_experiment(experiment.name, None, tags)
             self.summary.add("experiments")
             return self.store.get_experiment(new_id)
@@ -178,7 +178,7 @@ class Importer:
         if current.lifecycle_stage is LifecycleStage.DELETED:
             return
         have = current.tags_dict
-        for tag in [*experiment.tags, *self._experiment_import_tags(experiment)]:
+        for tag in [*_foreign(experiment.tags), *self._experiment_import_tags(experiment)]:
             if have.get(tag.key) != tag.value:
                 self.store.set_experiment_tag(target.experiment_id, tag)
 
@@ -216,6 +216,9 @@ class Importer:
             if model.model_id in done_models:
                 self.model_ids[model.model_id] = done_models[model.model_id].model_id
         self.summary.skip("runs", "already imported")
+        source_parent = run.data.tags_dict.get(PARENT_RUN_TAG)
+        if source_parent and existing.data.tags_dict.get(PARENT_RUN_TAG) == source_parent:
+            self._parents_to_fix.append((existing.info.run_id, source_parent))  # never rewritten
         deleted = run.info.lifecycle_stage is LifecycleStage.DELETED
         if deleted and existing.info.lifecycle_stage is LifecycleStage.ACTIVE:
             self.store.delete_run(existing.info.run_id)
@@ -261,7 +264,7 @@ class Importer:
 
     def _log_params_and_tags(self, run: Run, target_id: str) -> None:
         tags = []
-        for tag in run.data.tags:
+        for tag in _foreign(run.data.tags):
             if tag.key == PARENT_RUN_TAG:
                 mapped = self.run_ids.get(tag.value)
                 if mapped is None:
@@ -314,7 +317,7 @@ class Importer:
             self.summary.skip("logged models", "already imported")
             return
         if existing is None:
-            tags = [*model.tags, LoggedModelTag(SOURCE_MODEL_ID_TAG, model.model_id),
+            tags = [*_foreign(model.tags), LoggedModelTag(SOURCE_MODEL_ID_TAG, model.model_id),
                     LoggedModelTag(SOURCE_TAG, self.source.label)]
             params = list(model.params)
             created = self.store.create_logged_model(
@@ -363,7 +366,21 @@ class Importer:
             if mapped is None:
                 self.summary.skip("parent links", "parent run not imported (kept its source id)")
                 continue
+            run = self.store.get_run(target_id)
+            deleted = run.info.lifecycle_stage is LifecycleStage.DELETED
+            if deleted:
+                self.store.restore_run(target_id)
             self.store.set_tag(target_id, RunTag(PARENT_RUN_TAG, mapped))
+            if deleted:
+                self.store.delete_run(target_id)
+
+
+TagT = TypeVar("TagT", ExperimentTag, RunTag, LoggedModelTag)
+
+
+def _foreign(tags: Sequence[TagT]) -> list[TagT]:
+    """Tags without those of an earlier import (``tracklog.import.*``): this import writes its own."""
+    return [t for t in tags if not t.key.startswith(IMPORT_TAG_PREFIX)]
 
 
 def _complete(run: Run | None) -> bool:
