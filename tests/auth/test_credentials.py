@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.auth.helpers import PASSWORD, AuthWorld, basic, make_world
 from starlette.testclient import TestClient
+from tests.auth.helpers import PASSWORD, AuthWorld, basic, make_world
 
 from tracklog.auth.credentials import BasicCredentials, CredentialCache, parse_authorization
 from tracklog.auth.passwords import hash_password, verify_password
