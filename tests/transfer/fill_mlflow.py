@@ -52,7 +52,8 @@ def main() -> None:
             for step in range(5):
                 mlflow.log_metric("acc", 0.5 + step / 10, step=step, timestamp=base + step)
             frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [0, 1, 0, 1]})
-            mlflow.log_input(mlflow.data.from_pandas(frame, name="toy", targets="y"), context="training")
+            dataset = mlflow.data.from_pandas(frame, name="toy", targets="y")  # type: ignore[attr-defined]
+            mlflow.log_input(dataset, context="training")
             with tempfile.TemporaryDirectory() as tmp:
                 artifact_tree(tmp)
                 mlflow.log_artifacts(tmp)
@@ -60,9 +61,9 @@ def main() -> None:
             mlflow.sklearn.log_model(model, name="model", serialization_format="cloudpickle")
         with mlflow.start_run(run_name="child-eval", nested=True):
             mlflow.log_metric("f1", 0.8)
-    with mlflow.start_run(experiment_id=beta, run_name="failed-run"):
+    with mlflow.start_run(experiment_id=beta, run_name="failed-run") as failed:
         mlflow.log_param("k", "v")
-    client.set_terminated(mlflow.last_active_run().info.run_id, status="FAILED")
+    client.set_terminated(failed.info.run_id, status="FAILED")
     with mlflow.start_run(experiment_id=beta, run_name="deleted-run") as gone:
         mlflow.log_metric("m", 1.0)
     client.delete_run(gone.info.run_id)

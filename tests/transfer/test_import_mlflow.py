@@ -144,3 +144,22 @@ def test_nan_survives(mlflow_source: FilledMlflow, tmp_path: Path) -> None:
     (run,) = [r for r in target.all_runs() if r.info.run_name == "child-train"]
     points = target.store.get_metric_history(run.info.run_id, "loss")
     assert sum(math.isnan(p.value) for p in points) == 3
+
+
+def test_import_from_mlruns_folder(
+    mlflow_file_store: Path, source_picture: dict[str, Any], tmp_path: Path
+) -> None:
+    source = open_mlflow_source(str(mlflow_file_store))
+    picture = snapshot(source)
+    child = picture["alpha"]["runs"]["child-train"]
+    assert len(child["metrics"]["loss"]) == 300 and child["tags"]["mlflow.parentRunId"] == "parent:parent"
+    assert picture["gamma"]["lifecycle"] == "deleted"
+    # the same logging calls as the server's: the same shape, apart from times and git details
+    def shape(pic: dict[str, Any]) -> dict[str, list[str]]:
+        return {name: sorted(exp["runs"]) for name, exp in pic.items()}
+
+    assert shape(picture) == shape(source_picture)
+    assert child["artifacts"] == source_picture["alpha"]["runs"]["child-train"]["artifacts"]
+    target = Target(tmp_path)
+    target.run_import(source)
+    assert snapshot(target.source()) == picture

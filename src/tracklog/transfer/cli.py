@@ -97,7 +97,22 @@ def import_mlflow(source: str, experiments: tuple[str, ...], to: str | None, art
     from tracklog.transfer.sources import open_mlflow_source
 
     reader = open_mlflow_source(source, source_artifact_root)
+    _refuse_same_folder(reader, to)
     _run_import(reader, to, artifact_root, experiments, workers, no_artifacts, as_json, f"Imported from {source}")
+
+
+def _refuse_same_folder(reader: Any, to: str | None) -> None:
+    """An mlruns folder cannot also be the embedded target (the default target is ./mlruns)."""
+    from pathlib import Path
+
+    from tracklog.client.uri import resolve
+    from tracklog.transfer.mlflow_files import MlflowFileSource
+
+    if not isinstance(reader, MlflowFileSource):
+        return
+    target = resolve(to)
+    if target.kind == "embedded" and Path(target.store_uri.removeprefix("sqlite:///")).parent == reader.root:
+        raise click.UsageError(f"{reader.root} is the MLflow folder being imported; choose another target with --to")
 
 
 @import_group.command("tracklog")
