@@ -1,0 +1,89 @@
+"""``tracklog users|permissions|tokens`` on the database, and the auth store on every SQL backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracklog.auth.service import make_service
+from tracklog.cli.main import cli
+from tracklog.exceptions import AlreadyExists, InvalidArgument, NotFound, Unauthenticated
+from tracklog.store.registry import get_store
+
+
+def test_cli_commands(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 't.db'}"
+    store = get_store(uri, str(tmp_path / "art"))
+    exp = store.create_experiment("cli-exp")
+    runner = CliRunner()
+
+    def run(*args: str, stdin: str | None = None) -> str:
+        result = runner.invoke(cli, [*args, "--backend-store-uri", uri], input=stdin)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "admin" in run("users", "create", "--admin", "root", "--password-stdin", stdin="root-password-1\n")
+    bad = runner.invoke(cli, ["users", "create", "x", "--password-stdin", "--backend-store-uri", uri],
+                        input="short\n")
+    assert bad.exit_code != 0 and "12 characters" in bad.output
+    run("users", "create", "alice", "--password-stdin", stdin="alice-password-1\n")
+    assert "alice" in run("users", "list")
+    run("permissions", "grant", "alice", exp, "edit")
+    assert run("permissions", "list", "--user", "alice").split() == [exp, "EDIT"]
+    assert run("permissions", "list", "--experiment", exp).split() == ["alice", "EDIT"]
+    result = runner.invoke(cli, ["tokens", "create", "alice", "--name", "ci", "--expires-in-days", "7",
+                                 "--backend-store-uri", uri])
+    assert result.exit_code == 0
+    token = result.stdout.strip().splitlines()[-1]
+    service = make_service(uri)
+    assert token.startswith("tl_")
+    principal = service.authenticate(f"Bearer {token}", None, "127.0.0.1")
+    assert principal is not None and principal.username == "alice"
+    listed = run("tokens", "list", "alice")
+    assert "ci" in listed and token not in listed
+    run("tokens", "revoke", "alice", listed.split()[0])
+    with pytest.raises(Unauthenticated):
+        service.authenticate(f"Bearer {token}", None, "127.0.0.1")
+    run("users", "set-password", "alice", "--password-stdin", stdin="alice-password-2\n")
+    assert service.check_password("alice", "alice-password-2")
+    run("users", "set-admin", "alice", "true")
+    run("permissions", "revoke", "alice", exp)
+    run("users", "delete", "alice")
+    assert "alice" not in run("users", "list")
+    store.close()
+
+
+def test_auth_store_on_each_backend(database_uri: str) -> None:
+    store = get_store(database_uri, "mlflow-artifacts:/")
+    try:
+        service = make_service(database_uri)
+        suffix = Path(database_uri).name[-6:].replace("/", "_")
+        name = f"dbuser_{suffix}"
+        user = service.create_user(name, "database-password-1")
+        with pytest.raises(AlreadyExists):
+            service.create_user(name, "database-password-1")
+        with pytest.raises(InvalidArgument):
+            service.create_user(f"{name}:x", "database-password-1")
+        exp = int(store.create_experiment(f"auth-exp-{suffix}"))
+        service.store.set_experiment_permission(exp, user.user_id, "EDIT")
+        with pytest.raises(AlreadyExists):
+            service.store.set_experiment_permission(exp, user.user_id, "READ", must_exist=False)
+        assert service.store.user_permissions(user.user_id) == {exp: "EDIT"}
+        principal = service.authenticate(_basic(name, "database-password-1"), None, "127.0.0.1")
+        assert principal is not None and service.level(principal, exp).name == "EDIT"
+        service.set_password(name, "database-password-2")
+        with pytest.raises(Unauthenticated):
+            service.authenticate(_basic(name, "database-password-1"), None, "127.0.0.1")
+        service.store.delete_user(name)
+        with pytest.raises(NotFound):
+            service.store.require_user(name)
+    finally:
+        store.close()
+
+
+def _basic(username: str, password: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
