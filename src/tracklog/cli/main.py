@@ -27,6 +27,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "server": ("tracklog.cli.server", "server"),
     "users": ("tracklog.cli.users", "users"), "permissions": ("tracklog.cli.users", "permissions"),
     "tokens": ("tracklog.cli.users", "tokens"),
+    "import": ("tracklog.transfer.cli", "import_group"), "export": ("tracklog.transfer.cli", "export"),
 }
 
 
