@@ -89,7 +89,7 @@ class Server:
                 time.sleep(0.2)
         raise ServerFailed(f"{self.name} not healthy after {timeout:.0f}s\n{self.log_tail()}")
 
-    def wait_quiet(self, busy: float = 0.05, window: float = 1.0, timeout: float = 90.0) -> float:
+    def wait_quiet(self, busy: float = 0.05, window: float = 1.0, timeout: float = 240.0) -> float:
         """Wait until the tree uses less than ``busy`` of a core over ``window`` seconds.
 
         ``mlflow server`` keeps importing and forking background job consumers for a
