@@ -87,3 +87,49 @@ def _basic(username: str, password: str) -> str:
     import base64
 
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def test_existing_database_is_upgraded(tmp_path: Path) -> None:
+    """A database created before auth existed (revision 0001) gains the auth tables on start."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from tracklog.store.sql.engine import dispose_engine, get_engine
+    from tracklog.store.sql.migrate import _config, head_revision
+
+    uri = f"sqlite:///{tmp_path / 'old.db'}"
+    get_store(uri, str(tmp_path)).close()
+    cfg = _config()
+    with get_engine(uri).connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+        conn.commit()
+        assert "auth_users" not in inspect(conn).get_table_names()
+    dispose_engine(uri)
+    from tracklog.store.sql import store as sql_store
+
+    sql_store._ready.clear()
+    service = make_service(uri)
+    service.create_user("late", "late-password-1")
+    with get_engine(uri).connect() as conn:
+        assert {"auth_users", "auth_tokens", "auth_experiment_permissions"} <= set(inspect(conn).get_table_names())
+    assert head_revision() == "0002"
+
+
+def test_warns_when_open_on_the_network(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from tracklog.artifacts.local import LocalArtifactRepository
+    from tracklog.server import Settings, create_app
+
+    (tmp_path / "a").mkdir()
+    settings = Settings(host="0.0.0.0", backend_store_uri=f"sqlite:///{tmp_path / 't.db'}",
+                        artifacts_destination=(tmp_path / "a").as_uri()).resolved(tmp_path)
+    assert settings.backend_store_uri and settings.default_artifact_root
+    store = get_store(settings.backend_store_uri, settings.default_artifact_root)
+    with caplog.at_level("WARNING", logger="tracklog.server"):
+        create_app(settings, store, LocalArtifactRepository((tmp_path / "a").as_uri()))
+        assert "authentication is OFF" in caplog.text
+        caplog.clear()
+        create_app(Settings(host="127.0.0.1").resolved(tmp_path), store,
+                   LocalArtifactRepository((tmp_path / "a").as_uri()))
+        assert "authentication is OFF" not in caplog.text
+    store.close()
