@@ -23,6 +23,8 @@ _LAZY: dict[str, str] = {
     "ActiveRun": "tracklog.client._active",
     "TrackingError": "tracklog.exceptions",
     "MlflowException": "tracklog.exceptions",
+    # reproducibility
+    "log_environment": "tracklog.models.environment",
     # fluent API
     **{
         name: "tracklog.client.fluent"
@@ -66,6 +68,8 @@ _LAZY: dict[str, str] = {
 # "tracking" is MLflow's name for the client package (``mlflow.tracking.MlflowClient``)
 _SUBMODULES = {
     "client": "tracklog.client",
+    "naming": "tracklog.naming",
+    "system_metrics": "tracklog.system_metrics",
     "entities": "tracklog.entities",
     "exceptions": "tracklog.exceptions",
     "tracking": "tracklog.client",
@@ -96,6 +100,7 @@ __all__ = [
     "get_tracking_uri",
     "is_tracking_uri_set",
     "last_active_run",
+    "log_environment",
     "log_artifact",
     "log_artifacts",
     "log_dict",
@@ -222,6 +227,7 @@ if TYPE_CHECKING:
     from tracklog.client.uri import set_tracking_uri as set_tracking_uri
     from tracklog.exceptions import MlflowException as MlflowException
     from tracklog.exceptions import TrackingError as TrackingError
+    from tracklog.models.environment import log_environment as log_environment
 
 del TYPE_CHECKING
 

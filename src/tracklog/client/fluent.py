@@ -78,6 +78,7 @@ EXPERIMENT_NAME_ENV_VARS = ("TRACKLOG_EXPERIMENT_NAME", "MLFLOW_EXPERIMENT_NAME"
 EXPERIMENT_ID_ENV_VARS = ("TRACKLOG_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_ID")
 RUN_ID_ENV_VARS = ("TRACKLOG_RUN_ID", "MLFLOW_RUN_ID")
 SYSTEM_METRICS_ENV_VARS = ("TRACKLOG_ENABLE_SYSTEM_METRICS_LOGGING", "MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING")
+LOG_ENVIRONMENT_ENV_VARS = ("TRACKLOG_LOG_ENVIRONMENT",)
 SYSTEM_METRICS_INTERVAL_ENV_VARS = (
     "TRACKLOG_SYSTEM_METRICS_SAMPLING_INTERVAL",
     "MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL",
@@ -203,8 +204,15 @@ def start_run(
     tags: Mapping[str, Any] | None = None,
     description: str | None = None,
     log_system_metrics: bool | None = None,
+    log_environment: bool | None = None,
 ) -> ActiveRun:
     """Start a new run (or resume ``run_id``) and make it the active run.
+
+    ``log_system_metrics`` samples CPU/memory/disk/network (and GPUs) into
+    ``system/...`` metrics; ``log_environment`` saves the interpreter's pinned
+    requirements as ``environment/requirements.txt``. Both default to their
+    environment variables (``TRACKLOG_ENABLE_SYSTEM_METRICS_LOGGING``,
+    ``TRACKLOG_LOG_ENVIRONMENT``; MLflow's names are accepted for the first).
 
     Use it as a context manager: leaving the block ends the run FINISHED, or
     FAILED if an exception escapes (the exception propagates)."""
@@ -237,16 +245,28 @@ def start_run(
         exp_id = str(experiment_id) if experiment_id is not None else _active_experiment_id(client)
         run = client.create_run(exp_id, tags=all_tags, run_name=run_name)
     active = ActiveRun(run, client)
-    if _wants_system_metrics(log_system_metrics):
+    if _switch(log_system_metrics, SYSTEM_METRICS_ENV_VARS):
         active.monitor = _start_system_metrics(run.info.run_id, client)
     _active.push(active)
+    if not existing_id and _switch(log_environment, LOG_ENVIRONMENT_ENV_VARS):
+        _log_environment(run.info.run_id)
     return active
 
 
-def _wants_system_metrics(flag: bool | None) -> bool:
+def _switch(flag: bool | None, env_vars: tuple[str, ...]) -> bool:
     if flag is not None:
         return flag
-    return (_env(SYSTEM_METRICS_ENV_VARS) or "").lower() in ("1", "true", "yes")
+    return (_env(env_vars) or "").lower() in ("1", "true", "yes")
+
+
+def _log_environment(run_id: str) -> None:
+    """Save the interpreter's requirements into the run; never fails the run over it."""
+    from tracklog.models.environment import log_environment
+
+    try:
+        log_environment(run_id)
+    except Exception as exc:  # noqa: BLE001 - capture is best effort, training goes on
+        warnings.warn(f"tracklog: could not log the environment: {exc}", stacklevel=3)
 
 
 def _start_system_metrics(run_id: str, client: TrackingClient) -> SystemMetricsMonitor | None:

@@ -396,3 +396,24 @@ def test_missing_psutil_only_warns(embedded: Path, monkeypatch: pytest.MonkeyPat
     with pytest.warns(UserWarning, match="system metrics"), tracklog.start_run(log_system_metrics=True) as run:
         assert run.monitor is None
     assert tracklog.get_run(run.info.run_id).info.status == RunStatus.FINISHED
+
+
+def test_log_environment_saves_pinned_requirements(embedded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with tracklog.start_run(log_environment=True) as run:
+        pass
+    client = tracklog.TrackingClient()
+    names = [f.path for f in client.list_artifacts(run.info.run_id, "environment")]
+    assert names == ["environment/requirements.txt"]
+    local = Path(client.download_artifacts(run.info.run_id, "environment/requirements.txt", str(embedded.parent)))
+    lines = local.read_text().splitlines()
+    assert lines[0].startswith("# python ")
+    assert any(line.lower().startswith("sqlalchemy==") for line in lines)
+
+    monkeypatch.setenv("TRACKLOG_LOG_ENVIRONMENT", "true")
+    with tracklog.start_run() as second:
+        pass
+    assert client.list_artifacts(second.info.run_id, "environment")
+    monkeypatch.setenv("TRACKLOG_LOG_ENVIRONMENT", "false")
+    with tracklog.start_run() as third:
+        pass
+    assert client.list_artifacts(third.info.run_id, "environment") == []

@@ -28,6 +28,7 @@ PUBLIC_API = [
     "get_tracking_uri",
     "is_tracking_uri_set",
     "last_active_run",
+    "log_environment",
     "log_artifact",
     "log_artifacts",
     "log_dict",
