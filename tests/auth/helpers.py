@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,7 +72,8 @@ class AuthWorld:
         return str(self.ok(user, "POST", "runs/create", body)["run"]["info"]["run_id"])
 
 
-def make_world(tmp_path: Path, template: Path, store_factory: Any, **settings: Any) -> Iterator[AuthWorld]:
+def make_world(tmp_path: Path, template: Path, store_factory: Any, **settings: Any
+               ) -> Generator[AuthWorld, None, None]:
     destination = tmp_path / "artifacts"
     destination.mkdir(exist_ok=True)
     db = tmp_path / "tracking.db"

@@ -203,3 +203,20 @@ def test_default_permission_read(tmp_path: object, auth_template_db: object) -> 
         assert ids == {"0", a}
     finally:
         gen.close()
+
+
+def test_artifact_listing_cannot_name_two_paths(world: AuthWorld, setup: dict[str, str]) -> None:
+    world.user("alice")
+    mine = world.experiment("alice", "mine")
+    r = world.call("alice", "GET", PROXY, params={"path": setup["exp"], "artifact_path": mine})
+    assert r.status_code == 403
+    assert world.status("alice", "GET", PROXY, params={"path": mine}) == 200
+    assert world.status("alice", "GET", PROXY, params={}) == 403  # the root: admins only
+    assert world.status("admin", "GET", PROXY, params={}) == 200
+
+
+def test_non_admins_keep_the_default_artifact_location(world: AuthWorld, setup: dict[str, str]) -> None:
+    world.user("alice")
+    body = {"name": "sneaky", "artifact_location": f"mlflow-artifacts:/{setup['exp']}"}
+    assert world.status("alice", "POST", "experiments/create", body) == 403
+    assert world.status("admin", "POST", "experiments/create", body) == 200

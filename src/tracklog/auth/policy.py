@@ -38,6 +38,9 @@ __all__ = ["NOTHING_READABLE", "RouteRules", "UI_RULE", "authorize"]
 UI_RULE = AUTHENTICATED
 
 
+MAX_CHECKED_IDS = 1000
+
+
 class _Nothing:
     """Returned by ``authorize`` for a search where the caller can read no experiment at all."""
 
@@ -84,6 +87,8 @@ def authorize(auth: AuthService, rule: Rule | None, principal: Principal | None,
     if principal is None:
         raise Unauthenticated("Authentication required")
     if rule.kind is Kind.AUTHENTICATED:
+        if rule.grant_creator and not principal.is_admin and params.opt_str("artifact_location"):
+            raise PermissionDenied("Only administrators may choose an experiment's artifact location")
         return params
     if rule.kind is Kind.ADMIN:
         if not principal.is_admin:
@@ -134,7 +139,9 @@ def _experiments(auth: AuthService, source: Source, principal: Principal, p: Par
         return set(store.experiment_of_runs([run_id]).values())
     if source is Source.RUN_IDS:
         run_ids = p.str_list("run_ids") + p.str_list("run_id")
-        return set(store.experiment_of_runs(run_ids[:1000]).values()) if run_ids else set()
+        if len(run_ids) > MAX_CHECKED_IDS:
+            raise InvalidArgument(f"At most {MAX_CHECKED_IDS} run ids per request")
+        return set(store.experiment_of_runs(run_ids).values()) if run_ids else set()
     if source is Source.MODEL_ID:
         found = store.experiment_of_model(p.req_str("model_id"))
         return {int(found)} if found is not None else set()
@@ -144,15 +151,19 @@ def _experiments(auth: AuthService, source: Source, principal: Principal, p: Par
 
 
 def _artifact_experiment(auth: AuthService, principal: Principal, p: Params) -> set[int]:
-    raw = p.opt_str("artifact_path") if p.has("artifact_path") else p.opt_str("path")
-    path = safe_relpath(raw)
-    head = path.split("/", 1)[0]
-    if principal.is_admin:
-        return set()
-    if not head.isdigit() or not auth.store.existing_experiments([int(head)]):
-        raise PermissionDenied("Permission denied: artifact paths outside an experiment's directory "
-                               "(<experiment id>/...) are for administrators only")
-    return {int(head)}
+    # Both spellings are checked: the proxy routes take the path from the URL (artifact_path)
+    # or from the query (path, for listings), and a request must not name one and use the other.
+    raws = [p.opt_str(name) for name in ("artifact_path", "path") if p.has(name)] or [None]
+    found: set[int] = set()
+    for raw in raws:
+        head = safe_relpath(raw).split("/", 1)[0]
+        if principal.is_admin:
+            continue
+        if not head.isdigit() or not auth.store.existing_experiments([int(head)]):
+            raise PermissionDenied("Permission denied: artifact paths outside an experiment's directory "
+                                   "(<experiment id>/...) are for administrators only")
+        found.add(int(head))
+    return found
 
 
 def _narrow(auth: AuthService, principal: Principal, p: Params, *, experiments: bool) -> Params | _Nothing:

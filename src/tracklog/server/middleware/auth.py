@@ -82,7 +82,7 @@ class AuthMiddleware:
         headers = Headers(scope=scope)
         client = scope.get("client")
         peer = str(client[0]) if client else None
-        proxy_user = headers.get(self.proxy_header) if self.proxy_header else None
+        proxy_user = (headers.get(self.proxy_header) or None) if self.proxy_header else None
         authorization = headers.get("authorization")
         if authorization is None and proxy_user is None:
             return None
