@@ -19,6 +19,26 @@ MY_SERVER = os.environ.get("TRACKLOG_TEST_MYSQL_URI", "mysql+pymysql://root@127.
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+# Variables that pick an experiment or run for the fluent API. MLflow's own ``set_experiment``
+# exports MLFLOW_EXPERIMENT_ID, so a compat test in the same worker would otherwise steer
+# every later test's runs into its experiment.
+_SELECTION_VARS = (
+    "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_RUN_ID",
+    "TRACKLOG_EXPERIMENT_ID", "TRACKLOG_EXPERIMENT_NAME", "TRACKLOG_RUN_ID",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment() -> Iterator[None]:
+    """Each test starts without experiment/run selection variables and leaves os.environ as it was."""
+    saved = dict(os.environ)
+    for name in _SELECTION_VARS:
+        os.environ.pop(name, None)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 def _unavailable(what: str, exc: BaseException) -> None:
     msg = f"{what} is not reachable: {exc}"
     if IN_CI:

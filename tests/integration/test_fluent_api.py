@@ -105,6 +105,9 @@ def _experiment(prefix: str = "exp") -> str:
 
 
 def test_backend_location(backend: str, tmp_path: Path) -> None:
+    # A fresh experiment: on the server databases (shared by the whole test session) the
+    # Default experiment keeps the artifact location of whichever test created it first.
+    _experiment()
     with tracklog.start_run() as run:
         pass
     if backend == "http":
