@@ -17,22 +17,65 @@ from dataclasses import dataclass
 
 import orjson
 
+from tracklog import validation
 from tracklog.entities import Metric, Param, RunTag
 
-__all__ = ["BatchLimits", "split_batch"]
+__all__ = ["BatchLimits", "split_batch", "split_entities"]
 
 
 @dataclass(frozen=True, slots=True)
 class BatchLimits:
-    max_metrics: int = 1000
-    max_params: int = 100
-    max_tags: int = 100
-    max_entities: int = 1000
+    max_metrics: int = validation.MAX_METRICS_PER_BATCH
+    max_params: int = validation.MAX_PARAMS_PER_BATCH
+    max_tags: int = validation.MAX_TAGS_PER_BATCH
+    max_entities: int = validation.MAX_ENTITIES_PER_BATCH
     max_bytes: int = 1_000_000
 
 
 DEFAULT_LIMITS = BatchLimits()
-_KINDS = ("params", "tags", "metrics")
+_KINDS = ("params", "tags", "metrics")  # the order in which a request is filled
+
+
+def _plan(
+    counts: dict[str, int], limits: BatchLimits, sizes: dict[str, list[int]] | None = None, envelope: int = 0
+) -> list[dict[str, range]]:
+    """Cut the items of each kind into consecutive per-request ranges.
+
+    With ``sizes`` (the encoded length of every item), each request also stays under
+    ``max_bytes``; an item too large on its own still goes alone."""
+    caps = {"params": limits.max_params, "tags": limits.max_tags, "metrics": limits.max_metrics}
+    start = dict.fromkeys(_KINDS, 0)
+    plan: list[dict[str, range]] = []
+    while any(start[k] < counts[k] for k in _KINDS):
+        size, total = envelope, 0
+        request: dict[str, range] = {}
+        for kind in _KINDS:
+            end = start[kind]
+            while end < counts[kind] and end - start[kind] < caps[kind] and total < limits.max_entities:
+                cost = 0 if sizes is None else sizes[kind][end] + (1 if end > start[kind] else 0)
+                if total and size + cost > limits.max_bytes:
+                    break
+                size += cost
+                total += 1
+                end += 1
+            request[kind] = range(start[kind], end)
+            start[kind] = end
+        plan.append(request)
+    return plan
+
+
+def split_entities(
+    metrics: Sequence[Metric] = (),
+    params: Sequence[Param] = (),
+    tags: Sequence[RunTag] = (),
+    limits: BatchLimits = DEFAULT_LIMITS,
+) -> list[tuple[list[Metric], list[Param], list[RunTag]]]:
+    """The (metrics, params, tags) of each request, by count limits only."""
+    counts = {"metrics": len(metrics), "params": len(params), "tags": len(tags)}
+    return [
+        ([metrics[i] for i in r["metrics"]], [params[i] for i in r["params"]], [tags[i] for i in r["tags"]])
+        for r in _plan(counts, limits)
+    ]
 
 
 def _encode(run_id: str, taken: dict[str, list[bytes]]) -> bytes:
@@ -56,25 +99,11 @@ def split_batch(
         "tags": [orjson.dumps(t.to_dict()) for t in tags],
         "metrics": [orjson.dumps(m.to_dict()) for m in metrics],
     }
-    caps = {"params": limits.max_params, "tags": limits.max_tags, "metrics": limits.max_metrics}
-    next_index = dict.fromkeys(_KINDS, 0)
     # {"run_id":"...","metrics":[],"params":[],"tags":[]}: every item adds its length plus a comma.
     envelope = len(_encode(run_id, {k: [] for k in _KINDS}))
-    bodies: list[bytes] = []
-    while any(next_index[k] < len(items[k]) for k in _KINDS):
-        size = envelope
-        count = 0
-        taken: dict[str, list[bytes]] = {k: [] for k in _KINDS}
-        for kind in _KINDS:
-            pending = items[kind]
-            while next_index[kind] < len(pending) and len(taken[kind]) < caps[kind] and count < limits.max_entities:
-                item = pending[next_index[kind]]
-                cost = len(item) + (1 if taken[kind] else 0)
-                if count and size + cost > limits.max_bytes:
-                    break  # full; an item too large on its own still goes alone
-                taken[kind].append(item)
-                size += cost
-                count += 1
-                next_index[kind] += 1
-        bodies.append(_encode(run_id, taken))
-    return bodies
+    counts = {k: len(v) for k, v in items.items()}
+    sizes = {k: [len(b) for b in v] for k, v in items.items()}
+    return [
+        _encode(run_id, {k: items[k][r[k].start : r[k].stop] for k in _KINDS})
+        for r in _plan(counts, limits, sizes, envelope)
+    ]

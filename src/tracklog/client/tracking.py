@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tracklog.client import _artifact_files as files
+from tracklog.client.batching import split_entities
 from tracklog.client.context import RUN_NAME, USER, current_user
 from tracklog.client.uri import get_store_for, get_tracking_uri
 from tracklog.entities import (
@@ -37,10 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MlflowClient", "TrackingClient"]
 
-# MLflow's log-batch limits; the client splits bigger batches to stay under them.
-MAX_PARAMS_PER_BATCH = 100
-MAX_TAGS_PER_BATCH = 100
-MAX_ENTITIES_PER_BATCH = 1000
 SEARCH_PAGE_SIZE = 10000
 SEARCH_EXPERIMENTS_PAGE_SIZE = 1000
 METRIC_HISTORY_PAGE_SIZE = 25000
@@ -227,7 +224,7 @@ class TrackingClient:
         synchronous: bool | None = None,
     ) -> None:
         """Log in batches that respect MLflow's per-request limits (100 params, 100 tags, 1000 total)."""
-        for batch_metrics, batch_params, batch_tags in _split_batch(metrics, params, tags):
+        for batch_metrics, batch_params, batch_tags in split_entities(metrics, params, tags):
             self.store.log_batch(run_id, batch_metrics, batch_params, batch_tags)
 
     def set_tag(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> None:
@@ -337,14 +334,3 @@ def _metric_value(key: str, value: Any) -> float:
 
         raise InvalidArgument(f"Got invalid value {value!r} for metric {key!r} (expected a number)") from exc
 
-
-def _split_batch(
-    metrics: Sequence[Metric], params: Sequence[Param], tags: Sequence[RunTag]
-) -> Iterator[tuple[list[Metric], list[Param], list[RunTag]]]:
-    rest_m, rest_p, rest_t = list(metrics), list(params), list(tags)
-    while rest_m or rest_p or rest_t:
-        batch_p, rest_p = rest_p[:MAX_PARAMS_PER_BATCH], rest_p[MAX_PARAMS_PER_BATCH:]
-        batch_t, rest_t = rest_t[:MAX_TAGS_PER_BATCH], rest_t[MAX_TAGS_PER_BATCH:]
-        room = MAX_ENTITIES_PER_BATCH - len(batch_p) - len(batch_t)
-        batch_m, rest_m = rest_m[:room], rest_m[room:]
-        yield batch_m, batch_p, batch_t

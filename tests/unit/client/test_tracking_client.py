@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tracklog.client.tracking import TrackingClient, _split_batch, join_artifact_uri
+from tracklog.client.batching import split_entities
+from tracklog.client.tracking import TrackingClient, join_artifact_uri
 from tracklog.entities import Metric, PagedList, Param, Run, RunInfo, RunStatus, RunTag, ViewType
 from tracklog.exceptions import InvalidArgument
 
@@ -100,7 +101,7 @@ def test_log_batch_respects_mlflow_limits() -> None:
 
 
 def test_empty_batch_makes_no_call() -> None:
-    assert list(_split_batch([], [], [])) == []
+    assert split_entities([], [], []) == []
 
 
 def test_log_metric_coerces_and_defaults() -> None:
