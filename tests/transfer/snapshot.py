@@ -54,7 +54,7 @@ def snapshot(source: Source, *, artifacts: bool = True) -> dict[str, Any]:
             }
         model_pics = {
             m.name: {
-                "status": m.status.value, "type": m.model_type, "run": names.get(m.source_run_id or "", "?"),
+                "status": m.status.value, "type": m.model_type or None, "run": names.get(m.source_run_id or "", "?"),
                 "params": _plain(m.params), "tags": _plain(m.tags),
                 "metrics": sorted((x.key, x.step, x.timestamp, repr(x.value)) for x in m.metrics),
                 "artifacts": _files(source.model_artifacts(m)) if artifacts else {},

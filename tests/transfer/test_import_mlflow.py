@@ -163,3 +163,18 @@ def test_import_from_mlruns_folder(
     target = Target(tmp_path)
     target.run_import(source)
     assert snapshot(target.source()) == picture
+
+
+def test_import_into_a_tracklog_server(
+    mlflow_source: FilledMlflow, source_picture: dict[str, Any], tmp_path: Path
+) -> None:
+    from tests.http_client.conftest import running_server
+
+    with running_server("tracklog", tmp_path) as url:
+        store = RestStore(url)
+        source = MlflowSqlSource(mlflow_source.db_uri, str(mlflow_source.artifacts))
+        summary = Importer(source, store, url, ImportOptions()).run()
+        assert summary.copied["runs"] == 6 and summary.copied["artifact files"] == 8
+        assert snapshot(StoreSource(store, url, owns_store=False)) == source_picture
+        again = Importer(source, store, url, ImportOptions()).run()
+        assert again.copied["runs"] == 0
