@@ -120,22 +120,8 @@ class LocalArtifactRepository(ArtifactRepository):
 
     def file_size(self, path: str) -> int | None:
         rel = safe_relpath(path)
-        if not rel:
-            return None
-        parent, name = _split(rel)
-        try:
-            dir_fd = self._open_dir(parent, create=False)
-        except _Missing:
-            return None
-        try:
-            st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        finally:
-            os.close(dir_fd)
-        if stat.S_ISLNK(st.st_mode):
-            raise invalid_path("symbolic links are not allowed")
-        return st.st_size if stat.S_ISREG(st.st_mode) else None
+        st = self._lstat(rel) if rel else None
+        return st.st_size if st is not None and stat.S_ISREG(st.st_mode) else None
 
     def download_artifacts(self, artifact_path: str, dst_path: str | None = None) -> str:
         """Copy a file or tree to ``dst_path/<artifact_path>`` (a new temp dir when None)."""
@@ -255,6 +241,15 @@ class LocalArtifactRepository(ArtifactRepository):
         """'file', 'dir' or None (missing); refuses links."""
         if not rel:
             return "dir"
+        st = self._lstat(rel)
+        if st is None:
+            return None
+        if stat.S_ISDIR(st.st_mode):
+            return "dir"
+        return "file" if stat.S_ISREG(st.st_mode) else None
+
+    def _lstat(self, rel: str) -> os.stat_result | None:
+        """The entry's own stat (None if missing), reached without following any link; refuses links."""
         parent, name = _split(rel)
         try:
             dir_fd = self._open_dir(parent, create=False)
@@ -268,9 +263,7 @@ class LocalArtifactRepository(ArtifactRepository):
             os.close(dir_fd)
         if stat.S_ISLNK(st.st_mode):
             raise invalid_path("symbolic links are not allowed")
-        if stat.S_ISDIR(st.st_mode):
-            return "dir"
-        return "file" if stat.S_ISREG(st.st_mode) else None
+        return st
 
     def _walk_tree(self, rel_dir: str) -> Iterator[FileInfo]:
         """Every directory and regular file below ``rel_dir`` (iterative, links skipped)."""

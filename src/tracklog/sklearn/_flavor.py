@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +57,9 @@ def _write(
     input_example: Any,
     pyfunc_predict_fn: str,
     extra_pip_requirements: Sequence[str],
+    metadata: Mapping[str, Any] | None,
 ) -> SavedFile:
-    """Write the model files into ``folder`` and fill ``meta``; the caller writes MLmodel."""
+    """Write the model files into ``folder``, fill ``meta`` and write it as MLmodel."""
     import sklearn
 
     ser.check_writable(serialization_format)
@@ -94,6 +95,9 @@ def _write(
 
     meta.extra["tracklog_version"] = __version__
     meta.model_size_bytes = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    if metadata:
+        meta.extra["metadata"] = dict(metadata)
+    meta.save(folder)
     return SavedFile(file_name, serialization_format)
 
 
@@ -122,18 +126,9 @@ def save_model(
     folder.mkdir(parents=True, exist_ok=True)
     meta = MLmodel()
     _write(
-        folder,
-        meta,
-        sk_model,
-        serialization_format,
-        signature,
-        input_example,
-        pyfunc_predict_fn,
-        extra_pip_requirements or (),
+        folder, meta, sk_model, serialization_format, signature, input_example,
+        pyfunc_predict_fn, extra_pip_requirements or (), metadata,
     )
-    if metadata:
-        meta.extra["metadata"] = dict(metadata)
-    meta.save(folder)
     return meta
 
 
@@ -168,20 +163,10 @@ def log_model(
     ser.check_writable(serialization_format)
 
     def save(folder: Path, meta: MLmodel) -> SavedFile:
-        saved = _write(
-            folder,
-            meta,
-            sk_model,
-            serialization_format,
-            signature,
-            input_example,
-            pyfunc_predict_fn,
-            extra_pip_requirements or (),
+        return _write(
+            folder, meta, sk_model, serialization_format, signature, input_example,
+            pyfunc_predict_fn, extra_pip_requirements or (), metadata,
         )
-        if metadata:
-            meta.extra["metadata"] = dict(metadata)
-        meta.save(folder)
-        return saved
 
     return publish(save, model_name, model_type=model_type, tags=tags, params=params)
 
