@@ -175,3 +175,16 @@ def test_auth_off_changes_nothing(tmp_path: Path, auth_template_db: Path) -> Non
         assert world.status(None, "GET", "/", headers={"accept": "text/html"}) in (200, 404)
     finally:
         gen.close()
+
+
+def test_static_prefix(tmp_path: Path, auth_template_db: Path) -> None:
+    gen = make_world(tmp_path, auth_template_db, get_store, auth=True, static_prefix="/ml")
+    world = next(gen)
+    try:
+        assert world.status(None, "GET", "/ml/health") == 200
+        assert world.status(None, "HEAD", "/ml/health") == 200
+        assert world.status(None, "GET", "/ml/api/2.0/mlflow/experiments/get", {"experiment_id": "0"}) == 401
+        assert world.status("admin", "GET", "/ml/api/2.0/mlflow/experiments/get", {"experiment_id": "0"}) == 200
+        assert world.status(None, "GET", "/health") == 401  # outside the prefix: no rule
+    finally:
+        gen.close()

@@ -119,6 +119,11 @@ def _auth_service(settings: Settings) -> AuthService:
     password = os.environ.get("TRACKLOG_ADMIN_PASSWORD", "")
     if username and password and service.ensure_admin(username, password):
         logger.warning("tracklog server: created the administrator %r (TRACKLOG_ADMIN_USERNAME)", username)
+    if service.store.count_admins() == 0:
+        logger.warning("tracklog server: --auth is on but no administrator exists; set TRACKLOG_ADMIN_USERNAME "
+                       "and TRACKLOG_ADMIN_PASSWORD or run 'tracklog users create --admin NAME'")
+    if settings.auth_proxy_header and not settings.auth_trusted_proxies:
+        logger.warning("tracklog server: --auth-proxy-header is ignored without --auth-trusted-proxies")
     return service
 
 
