@@ -13,8 +13,8 @@ from tests.auth.helpers import ADMIN, AuthWorld, make_world
 def auth_template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated database with the bootstrap admin (scrypt and migrations run once per session)."""
     from tracklog.auth.service import make_service
-    from tracklog.store.sql.engine import dispose_engine
     from tracklog.store.registry import get_store
+    from tracklog.store.sql.engine import dispose_engine
 
     path = tmp_path_factory.mktemp("auth-template") / "tracking.db"
     get_store(f"sqlite:///{path}", "mlflow-artifacts:/").close()
