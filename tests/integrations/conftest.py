@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,6 +72,9 @@ def official_mlflow(server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> I
     import mlflow
 
     mlflow.set_tracking_uri(server.url)
+    # mlflow keeps the active experiment in a module global: an id set by an earlier test
+    # (against another server) would otherwise be used here.
+    mlflow.set_experiment(f"interop-{uuid.uuid4().hex[:12]}")
     yield mlflow
     while mlflow.active_run() is not None:
         mlflow.end_run()

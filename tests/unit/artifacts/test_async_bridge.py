@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from tests.aio import run_coroutine
 
 from tracklog.artifacts._async import write_async_via_thread
 from tracklog.artifacts.local import LocalArtifactRepository
@@ -31,7 +32,7 @@ def test_many_concurrent_uploads_with_a_tiny_executor(tmp_path: Path) -> None:
         uploads = [write_async_via_thread(repo, f"f{i}.bin", _chunks(64)) for i in range(16)]
         return await asyncio.wait_for(asyncio.gather(*uploads), timeout=60)
 
-    sizes = asyncio.run(main())
+    sizes = run_coroutine(main())
     assert sizes == [64 * len(CHUNK)] * 16
     assert all((tmp_path / f"f{i}.bin").stat().st_size == 64 * len(CHUNK) for i in range(16))
 
@@ -43,7 +44,7 @@ def test_writer_failing_early_does_not_hang(tmp_path: Path) -> None:
         return await asyncio.wait_for(write_async_via_thread(repo, "../escape", _chunks(200)), timeout=30)
 
     with pytest.raises(InvalidArgument):
-        asyncio.run(main())
+        run_coroutine(main())
 
 
 def test_client_disconnect_leaves_no_file(tmp_path: Path) -> None:
@@ -55,6 +56,6 @@ def test_client_disconnect_leaves_no_file(tmp_path: Path) -> None:
         raise ConnectionResetError("client went away")
 
     with pytest.raises(ConnectionResetError):
-        asyncio.run(write_async_via_thread(repo, "partial.bin", broken()))
+        run_coroutine(write_async_via_thread(repo, "partial.bin", broken()))
     assert not (tmp_path / "partial.bin").exists()
     assert [p.name for p in tmp_path.iterdir()] == []

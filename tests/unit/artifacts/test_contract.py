@@ -6,7 +6,6 @@ its name to ``BACKENDS`` (e.g. an ``s3_repo`` fixture over moto).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import tracemalloc
@@ -14,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.aio import run_coroutine
 from tests.artifact_stores.emulators import azure_repo, gcs_repo, s3_repo  # noqa: F401 - fixtures
 from tests.unit.artifacts._catalogue import EVERY_OP_SAMPLE
 
@@ -177,7 +177,7 @@ def test_write_stream_async(repo: ArtifactRepository) -> None:
         for i in range(5):
             yield bytes([i]) * 1000
 
-    assert asyncio.run(repo.write_stream_async("async/x.bin", chunks())) == 5000
+    assert run_coroutine(repo.write_stream_async("async/x.bin", chunks())) == 5000
     assert read(repo, "async/x.bin") == b"".join(bytes([i]) * 1000 for i in range(5))
 
 
@@ -306,7 +306,7 @@ def test_failed_async_write_leaves_nothing_visible(repo: ArtifactRepository) -> 
         raise Boom("disconnect")
 
     with pytest.raises(Boom):
-        asyncio.run(repo.write_stream_async("async/partial.bin", chunks()))
+        run_coroutine(repo.write_stream_async("async/partial.bin", chunks()))
     assert repo.file_size("async/partial.bin") is None
     assert repo.list_artifacts("async") == []
 
