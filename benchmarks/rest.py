@@ -1,6 +1,6 @@
 """The raw-REST client that drives both servers: one keep-alive ``httpx.Client``, orjson bodies.
 
-It speaks only the MLflow wire protocol (docs: /work/shared/reference/mlflow-rest-api.md),
+It speaks only the MLflow wire protocol (see docs/rest-api.md),
 so the same calls go to ``mlflow server`` and to ``tracklog server``.
 """
 
