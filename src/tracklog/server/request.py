@@ -14,6 +14,7 @@ Wire rules (MLflow's protobuf JSON):
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ E = TypeVar("E", bound=_WireEnum)
 _MISSING = object()
 
 
+@functools.cache  # field names form a small fixed set; this runs for every field of every metric
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
