@@ -35,6 +35,7 @@ _LAZY: dict[str, str] = {
             "delete_run",
             "delete_tag",
             "end_run",
+            "flush",
             "get_artifact_uri",
             "get_experiment",
             "get_experiment_by_name",
@@ -78,6 +79,8 @@ _SUBMODULES = {
     "models": "tracklog.models",
     "pyfunc": "tracklog.pyfunc",
     "sklearn": "tracklog.sklearn",
+    "keras": "tracklog.keras",
+    "tensorflow": "tracklog.tensorflow",
 }
 
 __all__ = [
@@ -92,6 +95,7 @@ __all__ = [
     "delete_run",
     "delete_tag",
     "end_run",
+    "flush",
     "get_artifact_uri",
     "get_experiment",
     "get_experiment_by_name",

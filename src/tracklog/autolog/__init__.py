@@ -1,6 +1,8 @@
 """``tracklog.autolog()``: turn on autologging for every supported library that is installed.
 
-Today that is scikit-learn (``tracklog.sklearn.autolog``). The module itself is
+Today that is scikit-learn (``tracklog.sklearn.autolog``) and Keras 3 on TensorFlow
+(``tracklog.keras.autolog``, applied when Keras is imported, so enabling it never
+imports TensorFlow). The module itself is
 callable, so ``tracklog.autolog(...)`` works whether Python resolved the name to
 this function or, after ``import tracklog.autolog``, to this module.
 """
@@ -15,7 +17,7 @@ from typing import Any
 
 __all__ = ["autolog", "supported_libraries"]
 
-_INTEGRATIONS = {"sklearn": "tracklog.sklearn"}
+_INTEGRATIONS = {"sklearn": "tracklog.sklearn", "keras": "tracklog.keras"}
 
 
 def supported_libraries() -> list[str]:

@@ -1,7 +1,8 @@
 """Generic loading through the ``python_function`` flavor: ``load_model(uri).predict(data)``.
 
 The flavor's ``loader_module`` is looked up in a fixed table of loaders tracklog
-ships (``mlflow.sklearn`` and ``tracklog.sklearn``); a model file can never make
+ships (``mlflow.sklearn``/``tracklog.sklearn`` and ``mlflow.tensorflow``/
+``tracklog.keras`` for Keras 3 models); a model file can never make
 tracklog import a module of its choosing.
 """
 
@@ -26,9 +27,17 @@ def _sklearn_loader(resolved: ResolvedModel, trusted_types: Sequence[str] | None
     return load_resolved(resolved, trusted_types=trusted_types, allow_pickle=allow_pickle)
 
 
+def _keras_loader(resolved: ResolvedModel, trusted_types: Sequence[str] | None, allow_pickle: bool) -> Any:
+    from tracklog.keras._flavor import KerasPredictor, load_resolved
+
+    return KerasPredictor(load_resolved(resolved, allow_pickle=allow_pickle))
+
+
 _LOADERS: dict[str, Loader] = {
     "mlflow.sklearn": _sklearn_loader,
     "tracklog.sklearn": _sklearn_loader,
+    "mlflow.tensorflow": _keras_loader,
+    "tracklog.keras": _keras_loader,
 }
 _PREDICT_FNS = ("predict", "predict_proba", "predict_log_proba", "decision_function", "transform", "score_samples")
 
@@ -46,10 +55,11 @@ class PyFuncModel:
         return self.metadata.model_id
 
     def get_raw_model(self) -> Any:
-        return self._model
+        """The flavor's own model object (the estimator, the ``keras.Model``)."""
+        return getattr(self._model, "raw_model", self._model)
 
     def unwrap_python_model(self) -> Any:
-        return self._model
+        return self.get_raw_model()
 
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
         if isinstance(data, list | tuple):
