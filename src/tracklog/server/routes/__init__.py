@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracklog.server.routes import artifacts, auth, experiments, logged_models, metrics, misc, runs
+from tracklog.server.routes import artifacts, auth, experiments, logged_models, metrics, misc, runs, ui_metrics
 from tracklog.server.routing import RouteTable
 
 TABLES: tuple[RouteTable, ...] = (
@@ -13,6 +13,7 @@ TABLES: tuple[RouteTable, ...] = (
     artifacts.table,
     misc.table,
     auth.table,
+    ui_metrics.table,
 )
 
 __all__ = ["TABLES"]

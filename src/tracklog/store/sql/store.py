@@ -37,7 +37,8 @@ from tracklog.store.base import (
     DatasetSummary,
     TrackingStore,
 )
-from tracklog.store.sql import experiments, inputs, logged_models, runs
+from tracklog.store.sampled import SampledSeries
+from tracklog.store.sql import experiments, inputs, logged_models, runs, sampling
 from tracklog.store.sql import metrics as metric_ops
 from tracklog.store.sql.db import Database
 from tracklog.store.sql.engine import get_engine, normalize_url
@@ -58,11 +59,14 @@ class SqlStore(TrackingStore):
     default (None) does so for SQLite only. An empty database is always initialized.
     """
 
+    keeps_ids = True
+
     def __init__(self, db_uri: str, default_artifact_root: str, *, auto_migrate: bool | None = None) -> None:
         url = normalize_url(db_uri)
         self.db_uri = db_uri
         self.default_artifact_root = default_artifact_root
         self._db = Database(get_engine(db_uri))
+        self._rollups = sampling.RollupCache()  # chart roll-ups of long metric histories
         key = url.render_as_string(hide_password=False)
         with _ready_lock:
             if key not in _ready:
@@ -82,10 +86,17 @@ class SqlStore(TrackingStore):
 
     # -- experiments -------------------------------------------------------------
     def create_experiment(
-        self, name: str, artifact_location: str | None = None, tags: Sequence[ExperimentTag] = ()
+        self,
+        name: str,
+        artifact_location: str | None = None,
+        tags: Sequence[ExperimentTag] = (),
+        *,
+        experiment_id: str | None = None,
+        creation_time: int | None = None,
     ) -> str:
         return self._db.write(
-            experiments.create_experiment, name, artifact_location, tags, self.default_artifact_root
+            experiments.create_experiment, name, artifact_location, tags, self.default_artifact_root,
+            experiment_id, creation_time,
         )
 
     def get_experiment(self, experiment_id: str) -> Experiment:
@@ -131,8 +142,10 @@ class SqlStore(TrackingStore):
         start_time: int | None,
         tags: Sequence[RunTag] = (),
         run_name: str | None = None,
+        *,
+        run_id: str | None = None,
     ) -> Run:
-        return self._db.write(runs.create_run, experiment_id, user_id, start_time, tags, run_name)
+        return self._db.write(runs.create_run, experiment_id, user_id, start_time, tags, run_name, run_id)
 
     def get_run(self, run_id: str) -> Run:
         return self._db.read(runs.get_run, run_id)
@@ -168,6 +181,8 @@ class SqlStore(TrackingStore):
         if not (metrics or params or tags):
             return
         self._db.write(metric_ops.log_batch, run_id, metrics, params, tags)
+        if metrics:
+            self._rollups.forget(run_id)
 
     def log_inputs(
         self,
@@ -221,6 +236,17 @@ class SqlStore(TrackingStore):
             end_step,
         )
 
+    def get_metric_history_sampled(
+        self,
+        run_ids: Sequence[str],
+        metric_key: str,
+        max_points: int,
+        min_step: int | None = None,
+        max_step: int | None = None,
+    ) -> list[SampledSeries]:
+        return self._db.read(sampling.get_metric_history_sampled, self._rollups, run_ids, metric_key,
+                             max_points, min_step, max_step)
+
     def search_datasets(self, experiment_ids: Sequence[str]) -> list[DatasetSummary]:
         return self._db.read(inputs.search_datasets, experiment_ids)
 
@@ -233,10 +259,13 @@ class SqlStore(TrackingStore):
         tags: Sequence[LoggedModelTag] = (),
         params: Sequence[LoggedModelParameter] = (),
         model_type: str | None = None,
+        *,
+        model_id: str | None = None,
+        creation_timestamp_ms: int | None = None,
     ) -> LoggedModel:
         return self._db.write(
             logged_models.create_logged_model, experiment_id, name, source_run_id, tags, params,
-            model_type,
+            model_type, model_id, creation_timestamp_ms,
         )
 
     def get_logged_model(self, model_id: str, allow_deleted: bool = False) -> LoggedModel:

@@ -1,0 +1,80 @@
+"""GET /api/2.0/tracklog/metrics/get-history-sampled (and its /ajax-api/ mirror)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from tests.server.helpers import Api
+
+from tracklog.store.sampled import SAMPLED_MAX_POINTS, SampledSeries
+
+PATH = "/ajax-api/2.0/tracklog/metrics/get-history-sampled"
+
+
+def _run(api: Api, exp_id: str, values: list[float]) -> str:
+    run_id = str(api.run(exp_id)["info"]["run_id"])
+    for start in range(0, len(values), 1000):
+        body = {"run_id": run_id, "metrics": [{"key": "loss", "value": v, "timestamp": 1000 + i, "step": i}
+                                              for i, v in enumerate(values[start:start + 1000], start)]}
+        # json.dumps writes NaN as the bare NaN literal, like MLflow's client.
+        r = api.client.post("/api/2.0/mlflow/runs/log-batch", content=json.dumps(body),
+                            headers={"Content-Type": "application/json"})
+        assert r.status_code == 200, r.text
+    return run_id
+
+
+def test_sampled_history(api: Api) -> None:
+    exp_id = api.experiment()
+    values: list[float] = [1.0] * 3000
+    values[1234] = 99.0
+    values[2000] = math.nan
+    a, b = _run(api, exp_id, values), _run(api, exp_id, [2.0] * 10)
+    r = api.client.get(PATH, params={"run_ids": [a, b], "metric_key": "loss", "max_points": 30})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["max_points"] == 30
+    sa, sb = (SampledSeries.from_dict(s) for s in body["series"])
+    assert (sa.run_id, sb.run_id) == (a, b)
+    assert len(sa.points) == 30 and sa.total == 3000 and sa.bucket_width == 100
+    assert max(p.max for p in sa.points) == 99.0 and sum(p.nan_count for p in sa.points) == 1
+    # buckets are shared by the runs of a request: b's 10 steps fall in the first one
+    assert [(p.first_step, p.step, p.count, p.min, p.max) for p in sb.points] == [(0, 9, 10, 2.0, 2.0)]
+    # JSON spells NaN as a string, like MLflow does for metric values.
+    assert any(p["nan_count"] == 1 for p in body["series"][0]["points"])
+    # zoom: the visible range only
+    r = api.client.get("/api/2.0/tracklog/metrics/get-history-sampled",
+                       params={"run_ids": [a], "metric_key": "loss", "max_points": 100, "min_step": 1200,
+                               "max_step": 1249})
+    (zoom,) = (SampledSeries.from_dict(s) for s in r.json()["series"])
+    assert zoom.exact and [p.step for p in zoom.points] == list(range(1200, 1250))
+    assert zoom.points[34].value == 99.0
+
+
+def test_huge_max_points_is_capped(api: Api) -> None:
+    a = _run(api, api.experiment(), [0.5] * 20)
+    r = api.client.get(PATH, params={"run_ids": [a], "metric_key": "loss", "max_points": 10**12})
+    assert r.status_code == 200 and r.json()["max_points"] == SAMPLED_MAX_POINTS
+
+
+def test_bad_input_is_400(api: Api) -> None:
+    a = _run(api, api.experiment(), [0.5] * 5)
+    bad: list[dict[str, object]] = [
+        {"metric_key": "loss"},
+        {"run_ids": [a]},
+        {"run_ids": [a], "metric_key": "loss", "max_points": 0},
+        {"run_ids": [a], "metric_key": "loss", "max_points": -3},
+        {"run_ids": [a], "metric_key": "loss", "max_points": "many"},
+        {"run_ids": [a], "metric_key": "loss", "min_step": "x"},
+        {"run_ids": [a], "metric_key": "loss", "min_step": 9, "max_step": 3},
+        {"run_ids": [a], "metric_key": "loss", "min_step": "1e400"},
+        {"run_ids": ["f" * 32] * 101, "metric_key": "loss"},
+        {"run_ids": ["not a run id"], "metric_key": "loss"},
+        {"run_ids": [a], "metric_key": "../x\x00"},
+    ]
+    for params in bad:
+        r = api.client.get(PATH, params=params)
+        assert r.status_code == 400, (params, r.status_code, r.text)
+        assert r.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    r = api.client.get(PATH, params={"run_ids": ["f" * 32], "metric_key": "loss"})
+    assert r.status_code == 404 and r.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
