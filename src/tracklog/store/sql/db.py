@@ -5,7 +5,11 @@ SQLite ``BEGIN IMMEDIATE``). Deadlocks, serialization failures and a locked
 SQLite database roll the transaction back and run ``fn`` again (a few times,
 with a short backoff); anything else is rolled back and raised. A database that
 stays unreachable surfaces as ``TemporarilyUnavailable`` (503, retried by
-clients), never as an internal error.
+clients), never as an internal error: a refused or dropped connection, a
+connection the pool found dead, and a pool with no free connection within its
+timeout (every connection busy) all answer 503 TEMPORARILY_UNAVAILABLE. The
+engine's pool pings connections on checkout, so the first request after a
+database restart gets a fresh connection instead of a dead one.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tracklog.exceptions import TemporarilyUnavailable
 from tracklog.store.sql.engine import WRITE_OPTION, is_memory_sqlite
@@ -68,8 +73,12 @@ class Database:
         try:
             with self._serial, self.engine.connect() as conn, conn.begin():
                 yield conn
-        except OperationalError as exc:
-            raise _unavailable(exc) from exc
+        except PoolTimeout as exc:
+            raise _pool_exhausted() from exc
+        except DBAPIError as exc:
+            if is_unavailable(exc):
+                raise _unavailable(exc) from exc
+            raise
 
     def read(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         with self.reading() as conn:
@@ -82,18 +91,29 @@ class Database:
                     conn.execution_options(**{WRITE_OPTION: True})
                     with conn.begin():
                         return fn(conn, *args, **kwargs)
+            except PoolTimeout as exc:
+                raise _pool_exhausted() from exc
             except DBAPIError as exc:
                 if is_transient(exc) and attempt < _RETRIES - 1:
                     time.sleep(0.01 * (2**attempt) * (1 + random.random()))
                     continue
-                if isinstance(exc, OperationalError):
+                if is_unavailable(exc):
                     raise _unavailable(exc) from exc
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _unavailable(exc: OperationalError) -> TemporarilyUnavailable:
+def is_unavailable(exc: DBAPIError) -> bool:
+    """The database could not be reached or dropped the connection (not a bad statement)."""
+    return isinstance(exc, OperationalError) or exc.connection_invalidated
+
+
+def _unavailable(exc: DBAPIError) -> TemporarilyUnavailable:
     return TemporarilyUnavailable(f"The tracking database is unavailable ({type(exc.orig).__name__})")
+
+
+def _pool_exhausted() -> TemporarilyUnavailable:
+    return TemporarilyUnavailable("The tracking database is busy (no free connection); retry later")
 
 
 def chunks(items: list[Any], size: int = 2000) -> Iterator[list[Any]]:

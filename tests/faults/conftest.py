@@ -1,0 +1,42 @@
+"""Fault-injection fixtures: a private PostgreSQL cluster and throw-away databases (see processes.py)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from tests.faults.processes import SHARED_PG, PgCluster, missing
+
+
+@pytest.fixture(scope="module")
+def pg_cluster() -> Iterator[PgCluster]:
+    cluster = PgCluster()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture
+def shared_pg_database() -> Iterator[str]:
+    """A throw-away database on the machine's shared PostgreSQL (never restarted)."""
+    from sqlalchemy import create_engine, text
+
+    name = f"tracklog_faults_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(f"{SHARED_PG}/test", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    except Exception as exc:  # noqa: BLE001 - any driver error means "not reachable"
+        missing(f"PostgreSQL is not reachable: {exc}")
+        return
+    try:
+        yield f"{SHARED_PG}/{name}"
+    finally:
+        from tracklog.store.sql.engine import dispose_all
+
+        dispose_all()
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
