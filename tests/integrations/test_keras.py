@@ -161,7 +161,7 @@ def test_autolog_before_import_patches_when_keras_is_imported(tmp_path: Path) ->
         tracklog.autolog()
         assert "keras" not in sys.modules and "tensorflow" not in sys.modules, "autolog imported keras"
         import keras
-        model = _keras().Sequential([_keras().Input((2,)), _keras().layers.Dense(1)])
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
         model.compile(optimizer="sgd", loss="mse")
         model.fit(np.zeros((8, 2), "float32"), np.zeros(8, "float32"), epochs=2, verbose=0)
         run = tracklog.last_active_run()
