@@ -18,6 +18,12 @@ PG_SERVER = os.environ.get("TRACKLOG_TEST_POSTGRES_URI", "postgresql+psycopg://p
 MY_SERVER = os.environ.get("TRACKLOG_TEST_MYSQL_URI", "mysql+pymysql://root@127.0.0.1:3306")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+# Spools of async logging (tracklog.client.spool) go to a throw-away folder, never ~/.cache.
+if not os.environ.get("TRACKLOG_SPOOL_DIR"):
+    import tempfile
+
+    os.environ["TRACKLOG_SPOOL_DIR"] = tempfile.mkdtemp(prefix="tracklog-test-spool-")
+
 
 # Variables that pick an experiment or run for the fluent API. MLflow's own ``set_experiment``
 # exports MLFLOW_EXPERIMENT_ID, so a compat test in the same worker would otherwise steer

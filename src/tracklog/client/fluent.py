@@ -2,8 +2,11 @@
 
 An active experiment (set with ``set_experiment``) and a per-thread stack of
 active runs (``start_run``) are the only state. Logging calls with no active
-run start one, as in MLflow. Every call is synchronous: when it returns, the
-data is in the store.
+run start one, as in MLflow. With an embedded or SQL store every call is
+synchronous. With a tracking server, params, metrics and tags are queued in this
+process's durable spool and delivered in the background (``synchronous=True`` or
+``TRACKLOG_ASYNC_LOGGING=false`` to wait for the server); ``flush()`` waits for them,
+and every read waits for the writes before it. See ``tracklog.client.spool``.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ __all__ = [
     "delete_run",
     "delete_tag",
     "end_run",
+    "flush",
     "get_artifact_uri",
     "get_experiment",
     "get_experiment_by_name",
@@ -114,7 +118,7 @@ def set_experiment(experiment_name: str | None = None, experiment_id: str | None
         experiment = client.get_experiment(str(experiment_id))
     else:
         assert experiment_name is not None
-        experiment = _get_or_create_experiment(client, experiment_name)
+        experiment = _get_or_create_experiment_or_offline(client, experiment_name)
     if experiment.lifecycle_stage == LifecycleStage.DELETED:
         raise InvalidArgument(
             f"Cannot set a deleted experiment {experiment.name!r} as the active experiment. "
@@ -138,6 +142,29 @@ def _get_or_create_experiment(client: TrackingClient, name: str) -> Experiment:
         return experiment
 
 
+def _get_or_create_experiment_or_offline(client: TrackingClient, name: str) -> Experiment:
+    """As ``_get_or_create_experiment``; offline (server unreachable, spool on): a local stand-in."""
+    from tracklog.exceptions import TemporarilyUnavailable
+
+    spool = client._spool(None)
+    if spool is None or not spool.settings.offline:
+        return _get_or_create_experiment(client, name)
+    from tracklog.client.spool.offline import offline_experiment, probe_store
+
+    probing = TrackingClient(client.tracking_uri)
+    probing._store = probe_store(client.tracking_uri)  # give up quickly when the server is away
+    try:
+        return _get_or_create_experiment(probing, name)
+    except TemporarilyUnavailable:
+
+        warnings.warn(
+            f"tracklog: the tracking server {client.tracking_uri} cannot be reached; experiment {name!r} "
+            "is used offline (its runs are created on the server when it is back, or by 'tracklog sync').",
+            stacklevel=3,
+        )
+        return offline_experiment(name)
+
+
 def _active_experiment_id(client: TrackingClient) -> str:
     current = _active_experiment
     if current is not None and current[0] == client.tracking_uri:
@@ -147,7 +174,7 @@ def _active_experiment_id(client: TrackingClient) -> str:
         return env_id
     env_name = _env(EXPERIMENT_NAME_ENV_VARS)
     if env_name is not None:
-        return _get_or_create_experiment(client, env_name).experiment_id
+        return _get_or_create_experiment_or_offline(client, env_name).experiment_id
     return DEFAULT_EXPERIMENT_ID
 
 
@@ -310,6 +337,17 @@ def end_run(status: RunStatus | str = RunStatus.FINISHED) -> None:
     _active.end_top(RunStatus.parse(status))
 
 
+def flush(timeout: float | None = None) -> None:
+    """Wait until every write queued by this process has reached its tracking server.
+
+    Waits at most ``timeout`` seconds (``TRACKLOG_FLUSH_TIMEOUT``, default 60); raises
+    ``TemporarilyUnavailable`` naming what is still pending (it stays in the spool), and
+    the server's error for any write it refused. Nothing to do with an embedded store."""
+    from tracklog.client.spool import flush as flush_spools
+
+    flush_spools(timeout)
+
+
 def active_run() -> ActiveRun | None:
     """The innermost active run of this thread, or None."""
     return _active.top()
@@ -352,12 +390,12 @@ def delete_run(run_id: str) -> None:
 # -- params, metrics, tags -------------------------------------------------------------
 def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
     client, run_id = _run_target()
-    return client.log_param(run_id, key, value)
+    return client.log_param(run_id, key, value, synchronous=synchronous)
 
 
 def log_params(params: Mapping[str, Any], synchronous: bool | None = None, run_id: str | None = None) -> None:
     client, target = _run_target(run_id)
-    client.log_batch(target, params=[Param(k, str(v)) for k, v in params.items()])
+    client.log_batch(target, params=[Param(k, str(v)) for k, v in params.items()], synchronous=synchronous)
 
 
 def log_metric(
@@ -369,7 +407,7 @@ def log_metric(
     run_id: str | None = None,
 ) -> None:
     client, target = _run_target(run_id)
-    client.log_metric(target, key, value, timestamp=timestamp, step=step)
+    client.log_metric(target, key, value, timestamp=timestamp, step=step, synchronous=synchronous)
 
 
 def log_metrics(
@@ -382,17 +420,17 @@ def log_metrics(
     client, target = _run_target(run_id)
     ts = now_ms() if timestamp is None else int(timestamp)
     points = [Metric(k, _metric_value(k, v), ts, int(step or 0)) for k, v in metrics.items()]
-    client.log_batch(target, metrics=points)
+    client.log_batch(target, metrics=points, synchronous=synchronous)
 
 
 def set_tag(key: str, value: Any, synchronous: bool | None = None) -> None:
     client, run_id = _run_target()
-    client.set_tag(run_id, key, value)
+    client.set_tag(run_id, key, value, synchronous=synchronous)
 
 
 def set_tags(tags: Mapping[str, Any], synchronous: bool | None = None) -> None:
     client, run_id = _run_target()
-    client.log_batch(run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()])
+    client.log_batch(run_id, tags=[RunTag(k, str(v)) for k, v in tags.items()], synchronous=synchronous)
 
 
 def delete_tag(key: str) -> None:

@@ -4,12 +4,19 @@ The same methods (names, arguments, return types) as MLflow's ``MlflowClient``
 for tracking, so ``MlflowClient`` is exported as an alias. The client holds no
 state besides its tracking URI; the store behind it is built on first use and
 shared per process (see ``tracklog.client.uri``).
+
+With an ``http(s)`` tracking URI, params, metrics and tags go through this process's
+spool (``tracklog.client.spool``) unless ``synchronous=True`` or
+``TRACKLOG_ASYNC_LOGGING=false``: the call returns once the write is queued. Every other
+call first waits for the queued writes to be delivered (read-your-writes, and the order
+of writes is kept), and accepts the local id of a run started offline.
 """
 
 from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +41,7 @@ from tracklog.entities import (
 
 if TYPE_CHECKING:
     from tracklog.artifacts.base import ArtifactRepository
+    from tracklog.client.spool import LiveSpool
     from tracklog.store.base import TrackingStore
 
 __all__ = ["MlflowClient", "TrackingClient"]
@@ -54,6 +62,8 @@ class TrackingClient:
         # registry_uri is accepted for MLflow compatibility; the registry lives with tracking.
         self._tracking_uri = get_tracking_uri() if tracking_uri is None else os.fspath(tracking_uri)
         self._store: TrackingStore | None = None
+        self._remote = self._tracking_uri.lower().startswith(("http://", "https://"))
+        self._async_default: bool | None = None  # TRACKLOG_ASYNC_LOGGING, read on first write
 
     @property
     def tracking_uri(self) -> str:
@@ -64,6 +74,49 @@ class TrackingClient:
         if self._store is None:
             self._store = get_store_for(self._tracking_uri)
         return self._store
+
+    # -- the spool -------------------------------------------------------------------
+    def _spool(self, synchronous: bool | None) -> LiveSpool | None:
+        """The spool a write goes to, or None to write straight to the store."""
+        if not self._remote or synchronous:
+            return None
+        if synchronous is None:
+            if self._async_default is None:
+                from tracklog.client.spool import async_enabled
+
+                self._async_default = async_enabled()
+            if not self._async_default:
+                return None
+        from tracklog.client.spool import spool_for
+
+        return spool_for(self._tracking_uri)
+
+    def _live_spool(self) -> LiveSpool | None:
+        if not self._remote:
+            return None
+        from tracklog.client.spool import live_spool
+
+        return live_spool(self._tracking_uri)
+
+    def _settle(self, run_id: str) -> str:
+        """Deliver queued writes first (read-your-writes, ordering); the server's id of ``run_id``."""
+        spool = self._live_spool()
+        if spool is None:
+            return run_id
+        if not spool.is_offline(run_id):
+            spool.flush()
+        return spool.resolve(run_id)
+
+    def _settle_all(self) -> None:
+        spool = self._live_spool()
+        if spool is not None:
+            spool.flush()
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Deliver every write this process queued for this client's server (see ``tracklog.flush``)."""
+        spool = self._live_spool()
+        if spool is not None:
+            spool.flush(timeout)
 
     # -- experiments -----------------------------------------------------------------
     def create_experiment(
@@ -131,35 +184,53 @@ class TrackingClient:
         tag_map = {k: str(v) for k, v in (tags or {}).items()}
         if run_name is not None and RUN_NAME not in tag_map:
             tag_map[RUN_NAME] = run_name
+        user_id = tag_map.get(USER) or current_user()
+        start = now_ms() if start_time is None else start_time
+        spool = self._spool(None)
+        if spool is not None and spool.settings.offline:
+            from tracklog.client.spool.offline import create_run_or_offline
+
+            return create_run_or_offline(spool, str(experiment_id), user_id, start, tag_map, run_name)
         return self.store.create_run(
             experiment_id=str(experiment_id),
-            user_id=tag_map.get(USER) or current_user(),
-            start_time=now_ms() if start_time is None else start_time,
+            user_id=user_id,
+            start_time=start,
             tags=[RunTag(k, v) for k, v in tag_map.items()],
             run_name=run_name,
         )
 
     def get_run(self, run_id: str) -> Run:
-        return self.store.get_run(run_id)
+        return self.store.get_run(self._settle(run_id))
 
     def get_parent_run(self, run_id: str) -> Run | None:
-        parent = self.get_run(run_id).data.tags_dict.get("mlflow.parentRunId")
+        parent = self.get_run(run_id).data.tag_dict.get("mlflow.parentRunId")
         return self.get_run(parent) if parent else None
 
     def update_run(self, run_id: str, status: RunStatus | str | None = None, name: str | None = None) -> None:
         parsed = RunStatus.parse(status) if status is not None else None
         end_time = now_ms() if parsed is not None and parsed.is_terminated else None
-        self.store.update_run_info(run_id, status=parsed, end_time=end_time, run_name=name)
+        self.store.update_run_info(self._settle(run_id), status=parsed, end_time=end_time, run_name=name)
 
     def set_terminated(self, run_id: str, status: RunStatus | str | None = None, end_time: int | None = None) -> None:
+        """End the run; with the spool, wait (``TRACKLOG_EXIT_FLUSH_TIMEOUT``) for its writes to arrive."""
         parsed = RunStatus.parse(status or RunStatus.FINISHED)
-        self.store.update_run_info(run_id, status=parsed, end_time=now_ms() if end_time is None else end_time)
+        end = now_ms() if end_time is None else end_time
+        spool = self._spool(None)
+        if spool is None:
+            self.store.update_run_info(self._settle(run_id), status=parsed, end_time=end)
+            return
+        spool.terminate(run_id, parsed, end)
+        if spool.exiting:
+            return
+        if not spool.flush(spool.settings.exit_timeout, raise_errors=False):
+            warnings.warn(f"tracklog: {spool.pending_message(spool.settings.exit_timeout)}", stacklevel=2)
+        spool.raise_errors()
 
     def delete_run(self, run_id: str) -> None:
-        self.store.delete_run(run_id)
+        self.store.delete_run(self._settle(run_id))
 
     def restore_run(self, run_id: str) -> None:
-        self.store.restore_run(run_id)
+        self.store.restore_run(self._settle(run_id))
 
     def search_runs(
         self,
@@ -174,6 +245,7 @@ class TrackingClient:
 
         The returned list's ``token`` continues after the last run returned."""
         ids = [experiment_ids] if isinstance(experiment_ids, str) else [str(e) for e in experiment_ids]
+        self._settle_all()
         if max_results < 1:
             raise ValueError("max_results must be at least 1")
         runs: list[Run] = []
@@ -189,7 +261,11 @@ class TrackingClient:
 
     # -- params, metrics, tags ---------------------------------------------------------
     def log_param(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> Any:
-        self.store.log_param(run_id, Param(key, _param_value(value)))
+        spool = self._spool(synchronous)
+        if spool is not None:
+            spool.log_param(run_id, key, _param_value(value))
+        else:
+            self.store.log_param(self._settle(run_id), Param(key, _param_value(value)))
         return value
 
     def log_metric(
@@ -204,6 +280,12 @@ class TrackingClient:
         dataset_digest: str | None = None,
         model_id: str | None = None,
     ) -> None:
+        spool = self._spool(synchronous)
+        if spool is not None:
+            extra = _metric_extra(model_id, dataset_name, dataset_digest)
+            spool.log_metric(run_id, key, _metric_value(key, value), now_ms() if timestamp is None else int(timestamp),
+                             int(step or 0), extra)
+            return
         metric = Metric(
             key,
             _metric_value(key, value),
@@ -213,7 +295,7 @@ class TrackingClient:
             dataset_name=dataset_name,
             dataset_digest=dataset_digest,
         )
-        self.store.log_metric(run_id, metric)
+        self.store.log_metric(self._settle(run_id), metric)
 
     def log_batch(
         self,
@@ -224,14 +306,29 @@ class TrackingClient:
         synchronous: bool | None = None,
     ) -> None:
         """Log in batches that respect MLflow's per-request limits (100 params, 100 tags, 1000 total)."""
+        spool = self._spool(synchronous)
+        if spool is not None:
+            for p in params:
+                spool.log_param(run_id, p.key, p.value)
+            for t in tags:
+                spool.set_tag(run_id, t.key, t.value)
+            for m in metrics:
+                extra = _metric_extra(m.model_id, m.dataset_name, m.dataset_digest)
+                spool.log_metric(run_id, m.key, m.value, m.timestamp, m.step, extra)
+            return
+        target = self._settle(run_id)
         for batch_metrics, batch_params, batch_tags in split_entities(metrics, params, tags):
-            self.store.log_batch(run_id, batch_metrics, batch_params, batch_tags)
+            self.store.log_batch(target, batch_metrics, batch_params, batch_tags)
 
     def set_tag(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> None:
-        self.store.set_tag(run_id, RunTag(key, str(value)))
+        spool = self._spool(synchronous)
+        if spool is not None:
+            spool.set_tag(run_id, key, str(value))
+            return
+        self.store.set_tag(self._settle(run_id), RunTag(key, str(value)))
 
     def delete_tag(self, run_id: str, key: str) -> None:
-        self.store.delete_tag(run_id, key)
+        self.store.delete_tag(self._settle(run_id), key)
 
     def log_inputs(
         self,
@@ -239,14 +336,15 @@ class TrackingClient:
         datasets: Sequence[DatasetInput] | None = None,
         models: Sequence[LoggedModelInput] | None = None,
     ) -> None:
-        self.store.log_inputs(run_id, datasets or (), models or ())
+        self.store.log_inputs(self._settle(run_id), datasets or (), models or ())
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         """Every point of the metric ``key``, following page tokens."""
         points: list[Metric] = []
+        target = self._settle(run_id)
         token: str | None = None
         while True:
-            page = self.store.get_metric_history(run_id, key, METRIC_HISTORY_PAGE_SIZE, token)
+            page = self.store.get_metric_history(target, key, METRIC_HISTORY_PAGE_SIZE, token)
             points.extend(page)
             token = page.token
             if not token or not page:
@@ -260,6 +358,9 @@ class TrackingClient:
     def _artifact_repo(self, run_id: str) -> ArtifactRepository:
         from tracklog.artifacts.registry import get_repository
 
+        spool = self._live_spool()
+        if spool is not None and spool.is_offline(run_id):  # kept in the spool, uploaded on delivery
+            return get_repository(spool.offline_artifact_dir(run_id))
         return get_repository(self.get_run(run_id).info.artifact_uri, tracking_uri=self._tracking_uri)
 
     def log_artifact(self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None) -> None:
@@ -322,6 +423,14 @@ def join_artifact_uri(root: str, artifact_path: str | None) -> str:
 
 def _param_value(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
+
+
+def _metric_extra(model_id: str | None, dataset_name: str | None, dataset_digest: str | None) -> str | None:
+    if model_id is None and dataset_name is None and dataset_digest is None:
+        return None
+    import json
+
+    return json.dumps({"model_id": model_id, "dataset_name": dataset_name, "dataset_digest": dataset_digest})
 
 
 def _metric_value(key: str, value: Any) -> float:

@@ -20,6 +20,7 @@ PUBLIC_API = [
     "delete_run",
     "delete_tag",
     "end_run",
+    "flush",
     "get_artifact_uri",
     "get_experiment",
     "get_experiment_by_name",

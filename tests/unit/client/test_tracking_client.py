@@ -59,6 +59,7 @@ class PagingStore:
 def _client(store: Any) -> TrackingClient:
     client = TrackingClient("http://unused.invalid")
     client._store = store
+    client._async_default = False  # write straight to the injected store, not through a spool
     return client
 
 
