@@ -14,12 +14,13 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from tracklog.auth.rules import Level, Source, experiment
-from tracklog.exceptions import EndpointNotFound, InvalidArgument, NotImplementedByServer
+from tracklog.exceptions import EndpointNotFound, InvalidArgument
 from tracklog.server.artifact_access import ArtifactScope
 from tracklog.server.context import ServerContext
 from tracklog.server.file_response import download_response
-from tracklog.server.request import Params, read_params
+from tracklog.server.request import Params, parse_json_body, read_params
 from tracklog.server.responses import json_response
+from tracklog.server.routes import _multipart as multipart
 from tracklog.server.routing import AJAX, API, RouteTable
 
 table = RouteTable("artifacts")
@@ -105,11 +106,39 @@ async def proxy_delete(ctx: ServerContext, request: Request) -> Response:
 
 
 @table.raw("POST", f"{PROXY}/mpu/{{action}}/{{artifact_path:path}}",
-           "Multipart uploads (not supported: answers 501 so clients fall back to PUT)",
-           ("action!", "artifact_path!"),
+           "Multipart upload into a directory (create / complete / abort; parts go straight to the store)",
+           ("action!", "artifact_path!", "path!", "num_parts:int", "upload_id", "parts:[object]"),
             permission=experiment(Level.EDIT, Source.ARTIFACT_PATH))
 async def proxy_multipart(ctx: ServerContext, request: Request) -> Response:
-    raise NotImplementedByServer("Multipart uploads are not supported by this server")
+    action = request.path_params["action"]
+    if action not in multipart.ACTIONS:
+        raise EndpointNotFound(f"Unknown multipart action '{action}' (create, complete or abort)")
+    scope = _proxy(ctx)
+    p = Params(parse_json_body(await _read_small_body(request)))
+    return json_response(await run_in_threadpool(
+        multipart.handle, scope, action, request.path_params["artifact_path"], p))
+
+
+@table.raw("GET", f"{PROXY}/presigned/{{artifact_path:path}}",
+           "A presigned download URL of one file (stores that support them)",
+           ("artifact_path!",),
+            permission=experiment(Level.READ, Source.ARTIFACT_PATH))
+async def proxy_presigned(ctx: ServerContext, request: Request) -> Response:
+    scope = _proxy(ctx)
+    return json_response(await run_in_threadpool(
+        multipart.presigned_download, scope, request.path_params["artifact_path"]))
+
+
+async def _read_small_body(request: Request) -> bytes:
+    body = bytearray()
+    try:
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > multipart.MAX_BODY:
+                raise InvalidArgument("Request body too large for a multipart-upload call")
+    except ClientDisconnect:
+        raise InvalidArgument("The client closed the connection while sending the body") from None
+    return bytes(body)
 
 
 @table.raw("GET", "/get-artifact", "Download one file of a run's artifacts (UI)",

@@ -12,6 +12,7 @@ from tracklog.exceptions import InvalidArgument
 from tracklog.server.context import ServerContext
 from tracklog.server.request import Params
 from tracklog.server.responses import json_response
+from tracklog.server.routes import _multipart as multipart
 from tracklog.server.routing import AJAX, API_3, RouteTable
 
 table = RouteTable("server")
@@ -37,11 +38,15 @@ async def version(ctx: ServerContext, request: Request) -> Response:
 @table.json("GET", f"{API_3}/server-info", "Server capabilities (store type, artifact serving)",
             permission=AUTHENTICATED)
 def server_info(ctx: ServerContext, p: Params) -> dict[str, Any]:
+    serving = ctx.settings.serve_artifacts
+    destination = ctx.artifacts.destination
     return {
         "store_type": "SqlStore" if type(ctx.store).__name__ == "SqlStore" else None,
-        "artifact_serving_enabled": ctx.settings.serve_artifacts,
-        "multipart_uploads_enabled": False,
-        "multipart_downloads_enabled": False,
+        "artifact_serving_enabled": serving,
+        # The official client sends files >= 500 MB as parts straight to the store, and fetches
+        # presigned URLs for downloads, when the destination supports it (S3).
+        "multipart_uploads_enabled": serving and multipart.multipart_uploads(destination),
+        "multipart_downloads_enabled": serving and multipart.presigned_downloads(destination),
         "artifacts_presigned_only": False,
         "workspaces_enabled": False,
     }
