@@ -87,9 +87,16 @@ class TrackingClient:
                 self._async_default = async_enabled()
             if not self._async_default:
                 return None
+        import sqlite3
+
         from tracklog.client.spool import spool_for
 
-        return spool_for(self._tracking_uri)
+        try:
+            return spool_for(self._tracking_uri)
+        except (OSError, sqlite3.Error) as exc:  # no usable spool folder: log synchronously
+            warnings.warn(f"tracklog: cannot open a spool ({exc}); logging synchronously instead", stacklevel=3)
+            self._async_default = False
+            return None
 
     def _live_spool(self) -> LiveSpool | None:
         if not self._remote:
