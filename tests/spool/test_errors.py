@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from tests.spool.conftest import RestartableServer
+from tests.spool.conftest import RestartableServer, tracklog_cli
 
 from tracklog.client.spool import close, live_spool
 from tracklog.client.tracking import TrackingClient
@@ -73,3 +75,16 @@ def test_async_logging_can_be_switched_off(server: RestartableServer, spool_dir:
     with pytest.raises(InvalidArgument):
         client.log_metric(run_id, "", 1.0)  # raised by the call itself
     assert live_spool(server.url) is None
+
+
+def test_sync_skips_the_spool_of_a_live_process(client: TrackingClient, spool_dir: Path) -> None:
+    run_id = client.create_run("0").info.run_id
+    client.log_metric(run_id, "m", 1.0)
+    client.flush()
+    spool = live_spool(client.tracking_uri)
+    assert spool is not None
+    status = tracklog_cli("sync", "--status", "--spool-dir", str(spool_dir), spool_dir=spool_dir)
+    assert f"live process {os.getpid()}" in status.stdout, status.stdout + status.stderr
+    synced = tracklog_cli("sync", "--spool-dir", str(spool_dir), spool_dir=spool_dir)
+    assert synced.returncode == 0 and "skipped" in synced.stdout, synced.stdout + synced.stderr
+    assert spool.file.path.exists()
