@@ -119,7 +119,7 @@ def test_charts_drawn_on_run_page_and_for_selection(probe: PageProbe, server: Se
     panel.locator("canvas").wait_for()
     # drag to zoom: the panel re-fetches that step range
     box = panel.locator(".u-over").bounding_box()
-    with page.expect_request(lambda r: "get-history-bulk-interval" in r.url and "start_step=" in r.url):
+    with page.expect_request(lambda r: "get-history-sampled" in r.url and "min_step=" in r.url):
         page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
         page.mouse.down()
         page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2, steps=5)
@@ -285,7 +285,7 @@ def test_live_refresh_while_running(probe: PageProbe, server: Seeded) -> None:
     page.goto(f"/#/runs/{server.runs['live-run']}?tab=charts")
     page.locator("[data-metric='loss'] canvas").wait_for()
     # a RUNNING run re-fetches its history every few seconds
-    with page.expect_request(lambda r: "get-history-bulk-interval" in r.url and "metric_key=loss" in r.url,
+    with page.expect_request(lambda r: "get-history-sampled" in r.url and "metric_key=loss" in r.url,
                              timeout=12_000):
         pass
     assert page.get_by_label("live").is_checked()

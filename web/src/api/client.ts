@@ -15,6 +15,7 @@ import type {
   SearchRunsRequest,
   SearchRunsResponse,
   RunStatus,
+  SampledHistoryResponse,
 } from "./types";
 
 export class ApiError extends Error {
@@ -65,7 +66,7 @@ export class TrackingApi {
   }
 
   private async call<T>(method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    let url = this.url(`ajax-api/2.0/mlflow/${path}`);
+    let url = this.url(path.startsWith("ajax-api/") ? path : `ajax-api/2.0/mlflow/${path}`);
     const init: RequestInit = { method, signal: signal ?? null, headers: { Accept: "application/json" } };
     if (method === "GET" && body) url += buildQuery(body as Query);
     else if (body !== undefined) {
@@ -141,6 +142,17 @@ export class TrackingApi {
       q.end_step = Math.ceil(req.end_step);
     }
     return this.call("GET", "metrics/get-history-bulk-interval", q, signal);
+  }
+
+  /** Bucketed history (last/min/max per step bucket) of one metric for up to 100 runs. */
+  historySampled(
+    req: { run_ids: string[]; metric_key: string; max_points: number; min_step?: number; max_step?: number },
+    signal?: AbortSignal,
+  ): Promise<SampledHistoryResponse> {
+    const q: Query = { run_ids: req.run_ids, metric_key: req.metric_key, max_points: req.max_points };
+    if (req.min_step !== undefined) q.min_step = Math.floor(req.min_step);
+    if (req.max_step !== undefined) q.max_step = Math.ceil(req.max_step);
+    return this.call("GET", "ajax-api/2.0/tracklog/metrics/get-history-sampled", q, signal);
   }
 
   // ---- artifacts ----

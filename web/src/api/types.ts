@@ -32,6 +32,31 @@ export interface MetricWithRunId extends Metric {
   run_id: string;
 }
 
+/** One step bucket of GET .../tracklog/metrics/get-history-sampled (a tracklog extension). */
+export interface SampledPoint {
+  step: number; // last step in the bucket
+  timestamp: number; // of the last point
+  value: WireDouble; // the last point's value
+  min: WireDouble; // over the bucket's non-NaN values ("NaN" when all are NaN)
+  max: WireDouble;
+  count: number;
+  nan_count: number;
+  first_step: number;
+}
+
+export interface SampledSeries {
+  run_id: string;
+  key: string;
+  total: number;
+  bucket_width: number;
+  points: SampledPoint[];
+}
+
+export interface SampledHistoryResponse {
+  series?: SampledSeries[];
+  max_points?: number;
+}
+
 export interface RunInfo {
   run_id: string;
   run_uuid?: string;

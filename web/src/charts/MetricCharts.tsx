@@ -1,24 +1,45 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import type { Run } from "../api/types";
-import { runName } from "../runs/runData";
+import type uPlot from "uplot";
+import type { Run, SampledSeries } from "../api/types";
+import { columnValue, runName } from "../runs/runData";
 import { Button, Empty, ErrorBox, Spinner, TextInput } from "../ui/kit";
-import { colorFor } from "../ui/theme";
+import { plural } from "../ui/plural";
+import { colorFor, cssVar } from "../ui/theme";
+import { canvasPng, download, fileStem, toCsv } from "./exporting";
 import { groupByPrefix } from "./groups";
-import { alignSeries, toSeries, type XAxis } from "./series";
-import { UPlotChart } from "./UPlotChart";
+import {
+  alignLines,
+  groupBand,
+  groupRuns,
+  linesFromGroups,
+  linesFromRuns,
+  stepIndex,
+  toRunPoints,
+  xMetricKey,
+  type BandKind,
+  type RunPoints,
+  type XMode,
+} from "./sampled";
+import { UPlotChart, type UPlotBand, type UPlotSeriesDef } from "./UPlotChart";
 import { useMetricHistory, type StepRange } from "./useMetricHistory";
 
 export const LIVE_INTERVAL_MS = 5000;
 
 export interface ChartSettings {
-  xAxis: XAxis;
+  xAxis: XMode;
   logY: boolean;
   smoothing: number;
+  /** Grouped runs: mean ± std or min/max band. */
+  band: BandKind;
+  /** Ungrouped runs: shade each line's per-bucket min/max (spikes the line's last values skip). */
+  spread: boolean;
 }
 
-/** One uPlot panel per metric key for the given runs, overlaid, with shared controls. */
-export function MetricCharts({ runs }: { runs: Run[] }) {
-  const [settings, setSettings] = useState<ChartSettings>({ xAxis: "step", logY: false, smoothing: 0 });
+const X_LABEL: Record<string, string> = { step: "step", wall: "wall time", relative: "seconds since start" };
+
+/** One uPlot panel per metric key for the given runs, overlaid (or aggregated per group), with shared controls. */
+export function MetricCharts({ runs, groupBy = "" }: { runs: Run[]; groupBy?: string }) {
+  const [settings, setSettings] = useState<ChartSettings>(() => ({ xAxis: "step", logY: false, smoothing: 0, band: "std", spread: runs.length <= 3 }));
   const [keyFilter, setKeyFilter] = useState("");
   const [live, setLive] = useState(true);
   const [tick, setTick] = useState(0);
@@ -44,28 +65,51 @@ export function MetricCharts({ runs }: { runs: Run[] }) {
     return [...s].sort((a, b) => a.localeCompare(b));
   }, [runs]);
   const shown = keys.filter((k) => k.toLowerCase().includes(keyFilter.toLowerCase()));
+  const groups = useMemo(() => (groupBy ? groupRuns(runs, (r) => columnValue(r, groupBy)) : null), [runs, groupBy]);
 
   if (runs.length === 0) return <Empty>No runs to chart.</Empty>;
   if (keys.length === 0) return <Empty>These runs have no metrics.</Empty>;
+  const set = (patch: Partial<ChartSettings>) => setSettings({ ...settings, ...patch });
 
   return (
     <div className="tl-col" style={{ gap: 10 }}>
       <div className="tl-row tl-chart-controls">
         <label className="tl-row" style={{ gap: 4 }}>
           x-axis
-          <select className="tl-input" value={settings.xAxis} onChange={(e) => setSettings({ ...settings, xAxis: e.target.value as XAxis })}>
+          <select className="tl-input" aria-label="x-axis" value={settings.xAxis} onChange={(e) => set({ xAxis: e.target.value as XMode })}>
             <option value="step">step</option>
-            <option value="time">relative time (s)</option>
+            <option value="wall">wall time</option>
+            <option value="relative">relative time (s)</option>
+            <optgroup label="metric (joined by step)">
+              {keys.map((k) => (
+                <option key={k} value={`metric:${k}`}>
+                  {k}
+                </option>
+              ))}
+            </optgroup>
           </select>
         </label>
         <label className="tl-row" style={{ gap: 4 }}>
-          <input type="checkbox" checked={settings.logY} onChange={(e) => setSettings({ ...settings, logY: e.target.checked })} /> log scale
+          <input type="checkbox" checked={settings.logY} onChange={(e) => set({ logY: e.target.checked })} /> log scale
         </label>
         <label className="tl-row" style={{ gap: 4 }}>
           smoothing
-          <input type="range" min={0} max={0.99} step={0.01} value={settings.smoothing} aria-label="Smoothing" onChange={(e) => setSettings({ ...settings, smoothing: Number(e.target.value) })} />
+          <input type="range" min={0} max={0.99} step={0.01} value={settings.smoothing} aria-label="Smoothing" onChange={(e) => set({ smoothing: Number(e.target.value) })} />
           <span className="mono" style={{ width: 32 }}>{settings.smoothing.toFixed(2)}</span>
         </label>
+        {groups ? (
+          <label className="tl-row" style={{ gap: 4 }}>
+            band
+            <select className="tl-input" aria-label="Group band" value={settings.band} onChange={(e) => set({ band: e.target.value as BandKind })}>
+              <option value="std">mean ± std</option>
+              <option value="minmax">min / max</option>
+            </select>
+          </label>
+        ) : (
+          <label className="tl-row" style={{ gap: 4 }} title="Shade the min/max of the points merged into each drawn point">
+            <input type="checkbox" checked={settings.spread} onChange={(e) => set({ spread: e.target.checked })} /> min/max band
+          </label>
+        )}
         {running ? (
           <label className="tl-row" style={{ gap: 4 }} title={`Refresh every ${LIVE_INTERVAL_MS / 1000} s while a run is RUNNING`}>
             <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} /> live
@@ -73,7 +117,8 @@ export function MetricCharts({ runs }: { runs: Run[] }) {
         ) : null}
         <TextInput type="search" placeholder="Filter metrics" aria-label="Filter metrics" value={keyFilter} onChange={(e) => setKeyFilter(e.target.value)} />
         <span className="tl-muted">
-          {shown.length} of {keys.length} metrics · {runs.length} runs
+          {shown.length} of {plural(keys.length, "metric")} · {plural(runs.length, "run")}
+          {groups ? ` in ${plural(groups.length, "group")} by ${groupBy}` : ""}
         </span>
       </div>
       {groupByPrefix(shown).map(([group, groupKeys]) => (
@@ -87,7 +132,7 @@ export function MetricCharts({ runs }: { runs: Run[] }) {
             <div className="tl-chart-grid">
               {groupKeys.map((k) => (
                 <LazyMount key={k} height={330}>
-                  <MetricPanel metricKey={k} runs={runs} settings={settings} tick={tick} />
+                  <MetricPanel metricKey={k} runs={runs} groups={groups} settings={settings} tick={tick} />
                 </LazyMount>
               ))}
             </div>
@@ -117,51 +162,150 @@ function LazyMount({ children, height }: { children: ReactNode; height: number }
   );
 }
 
-export function MetricPanel({ metricKey, runs, settings, tick }: { metricKey: string; runs: Run[]; settings: ChartSettings; tick: number }) {
+interface Drawn {
+  data: uPlot.AlignedData;
+  series: UPlotSeriesDef[];
+  bands: UPlotBand[];
+  csv: () => string;
+  mode: XMode;
+}
+
+function buildDrawn(
+  metricKey: string,
+  runs: Run[],
+  groups: [string, Run[]][] | null,
+  series: SampledSeries[],
+  xSeries: SampledSeries[] | null,
+  settings: ChartSettings,
+): Drawn {
+  const byRun = new Map(series.map((s) => [s.run_id, s]));
+  const xByRun = new Map((xSeries ?? []).map((s) => [s.run_id, s]));
+  const names = new Map(runs.map((r) => [r.info.run_id, runName(r)]));
+  const points = new Map<string, RunPoints>();
+  for (const r of runs) {
+    const s = byRun.get(r.info.run_id);
+    if (!s) continue;
+    const xIdx = xMetricKey(settings.xAxis) ? stepIndex(xByRun.get(r.info.run_id)) : undefined;
+    points.set(r.info.run_id, toRunPoints(s, settings.xAxis, r.info.start_time ?? s.points[0]?.timestamp ?? 0, xIdx));
+  }
+  const defs: UPlotSeriesDef[] = [];
+  let lines;
+  let labels: string[];
+  if (groups) {
+    const stats = groups.map(([, members]) => groupBand(members.map((m) => points.get(m.info.run_id)).filter((p): p is RunPoints => Boolean(p)), settings.band));
+    lines = linesFromGroups(stats);
+    labels = groups.map(([value, members]) => `${value} (${plural(members.length, "run")})`);
+  } else {
+    lines = linesFromRuns(runs.map((r) => points.get(r.info.run_id) ?? { runId: r.info.run_id, width: 1, sampled: false, pts: [] }), settings.spread);
+    labels = runs.map((r) => runName(r));
+  }
+  const aligned = alignLines(lines, settings.smoothing, settings.logY);
+  const bands: UPlotBand[] = [];
+  lines.forEach((_, i) => {
+    const color = colorFor(i);
+    const ix = aligned.index[i]!;
+    defs.push({ label: labels[i]!, color });
+    if (ix.lo !== undefined && ix.hi !== undefined) {
+      const what = groups ? (settings.band === "std" ? "± std" : "min/max") : "min/max";
+      defs.push({ label: `${labels[i]} ${what} low`, color, edge: true });
+      defs.push({ label: `${labels[i]} ${what} high`, color, edge: true });
+      bands.push({ hi: ix.hi, lo: ix.lo, color });
+    }
+  });
+  const csv = () => {
+    if (groups) {
+      const rows: (string | number)[][] = [];
+      groups.forEach(([value], gi) => {
+        const l = lines[gi]!;
+        l.x.forEach((x, k) => rows.push([value, x, l.y[k]!, l.lo?.[k] ?? "", l.hi?.[k] ?? ""]));
+      });
+      return toCsv(["group", "x", `${metricKey} mean`, settings.band === "std" ? "mean - std" : "min", settings.band === "std" ? "mean + std" : "max"], rows);
+    }
+    const rows: (string | number)[][] = [];
+    for (const r of runs) {
+      const s = byRun.get(r.info.run_id);
+      const p = points.get(r.info.run_id);
+      if (!s || !p) continue;
+      for (const pt of p.pts) rows.push([r.info.run_id, names.get(r.info.run_id) ?? "", pt.step, pt.x, pt.y, pt.lo, pt.hi]);
+    }
+    return toCsv(["run_id", "run_name", "step", settings.xAxis, metricKey, "bucket min", "bucket max"], rows);
+  };
+  return { data: aligned.data as uPlot.AlignedData, series: defs, bands, csv, mode: settings.xAxis };
+}
+
+export function MetricPanel({
+  metricKey,
+  runs,
+  groups,
+  settings,
+  tick,
+}: {
+  metricKey: string;
+  runs: Run[];
+  groups: [string, Run[]][] | null;
+  settings: ChartSettings;
+  tick: number;
+}) {
   const [range, setRange] = useState<StepRange | null>(null);
   const runIds = useMemo(() => runs.map((r) => r.info.run_id), [runs]);
-  const hist = useMetricHistory(runIds, metricKey, settings.xAxis === "step" ? range : null, tick);
-  const starts = useMemo(() => new Map(runs.map((r) => [r.info.run_id, r.info.start_time ?? 0])), [runs]);
+  const zoomable = settings.xAxis === "step";
+  const hist = useMetricHistory(runIds, metricKey, zoomable ? range : null, tick);
+  const xKey = xMetricKey(settings.xAxis);
+  const xHist = useMetricHistory(runIds, xKey, null, tick);
+  const plot = useRef<uPlot | null>(null);
 
-  const data = useMemo(() => {
-    if (!hist.points) return null;
-    const series = toSeries(hist.points, runIds, settings.xAxis, starts);
-    const aligned = alignSeries(series, settings.smoothing);
-    if (settings.logY) {
-      for (let i = 1; i < aligned.length; i++) aligned[i] = (aligned[i] as (number | null)[]).map((v) => (v !== null && v > 0 ? v : null));
-    }
-    return aligned;
-  }, [hist.points, runIds, settings.xAxis, settings.smoothing, settings.logY, starts]);
+  const drawn = useMemo(() => {
+    if (!hist.series || (xKey && !xHist.series)) return null;
+    return buildDrawn(metricKey, runs, groups, hist.series, xKey ? xHist.series : null, settings);
+  }, [hist.series, xHist.series, xKey, metricKey, runs, groups, settings]);
 
-  const series = useMemo(() => runs.map((r, i) => ({ label: runName(r), color: colorFor(i) })), [runs]);
-  const n = data ? data[0].length : 0;
+  const n = drawn ? drawn.data[0].length : 0;
+  const sampled = hist.series?.some((s) => s.points.some((p) => p.count > 1)) ?? false;
+  const error = hist.error ?? xHist.error;
+  const exportPng = () => {
+    const canvas = plot.current?.ctx.canvas;
+    if (canvas) void canvasPng(canvas, cssVar("--bg")).then((b) => download(`${fileStem(metricKey)}.png`, b));
+  };
+  const exportCsv = () => {
+    if (drawn) download(`${fileStem(metricKey)}.csv`, new Blob([drawn.csv()], { type: "text/csv" }));
+  };
 
   return (
-    <div className="tl-col" style={{ gap: 4 }} data-metric={metricKey}>
+    <div className="tl-col" style={{ gap: 4 }} data-metric={metricKey} data-drawn={drawn && n > 0 ? "yes" : "no"} data-bands={drawn?.bands.length ?? 0} data-x={drawn?.mode ?? ""}>
       <div className="tl-row">
         <strong title={metricKey} style={{ overflow: "hidden", textOverflow: "ellipsis" }}>{metricKey}</strong>
-        {hist.loading ? <Spinner /> : null}
+        {hist.loading || xHist.loading ? <Spinner /> : null}
+        {sampled ? <span className="tl-muted" title="Each drawn point is the last value of a step bucket; the band shows the bucket's min/max. Zoom in for detail.">sampled</span> : null}
         <span className="tl-spacer" />
-        {range && settings.xAxis === "step" ? (
+        {range && zoomable ? (
           <Button small onClick={() => setRange(null)}>
             Reset zoom
           </Button>
         ) : null}
+        <Button small disabled={!drawn || n === 0} onClick={exportPng} aria-label={`Download ${metricKey} as PNG`}>
+          PNG
+        </Button>
+        <Button small disabled={!drawn || n === 0} onClick={exportCsv} aria-label={`Download ${metricKey} data as CSV`}>
+          CSV
+        </Button>
       </div>
-      {hist.error ? <ErrorBox error={hist.error} /> : null}
-      {data && n === 0 ? <Empty>No points{range ? " in this range" : ""}.</Empty> : null}
-      {data && n > 0 ? (
+      {error ? <ErrorBox error={error} /> : null}
+      {drawn && n === 0 ? <Empty>No points{range ? " in this range" : ""}.</Empty> : null}
+      {drawn && n > 0 ? (
         <UPlotChart
-          data={data}
-          series={series}
-          xLabel={settings.xAxis === "step" ? "step" : "seconds since start"}
+          data={drawn.data}
+          series={drawn.series}
+          bands={drawn.bands}
+          xLabel={xKey ?? X_LABEL[settings.xAxis] ?? "x"}
+          timeX={settings.xAxis === "wall"}
           logY={settings.logY}
           points={n < 3}
-          onSelectRange={settings.xAxis === "step" ? (min, max) => setRange({ start: Math.floor(min), end: Math.ceil(max) }) : undefined}
+          onPlot={(u) => (plot.current = u)}
+          onSelectRange={zoomable ? (min, max) => setRange({ start: Math.floor(min), end: Math.ceil(max) }) : undefined}
           onResetZoom={() => setRange(null)}
         />
       ) : null}
-      {!data && !hist.error ? <div className="tl-state"><Spinner /></div> : null}
+      {!drawn && !error ? <div className="tl-state"><Spinner /></div> : null}
     </div>
   );
 }

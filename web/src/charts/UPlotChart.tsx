@@ -7,6 +7,22 @@ export interface UPlotSeriesDef {
   label: string;
   color: string;
   points?: boolean;
+  /** A band edge (lo/hi): faint, no legend entry. */
+  edge?: boolean;
+}
+
+/** Fill between two data columns (indexes into data, 1-based like uPlot series). */
+export interface UPlotBand {
+  hi: number;
+  lo: number;
+  color: string;
+}
+
+/** "#rrggbb" with an alpha, as rgba(). */
+export function withAlpha(hex: string, alpha: number): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!m) return hex;
+  return `rgba(${parseInt(m[1]!, 16)},${parseInt(m[2]!, 16)},${parseInt(m[3]!, 16)},${alpha})`;
 }
 
 /**
@@ -25,13 +41,16 @@ export function UPlotChart(props: {
   timeX?: boolean;
   onSelectRange?: (min: number, max: number) => void;
   onResetZoom?: () => void;
+  bands?: UPlotBand[];
+  /** Receives the plot when created (null when destroyed), e.g. to export its canvas. */
+  onPlot?: (u: uPlot | null) => void;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const theme = useThemeName();
   const cb = useRef(props);
   cb.current = props;
-  const shape = `${props.series.map((s) => `${s.label}|${s.color}`).join(",")}|${props.logY}|${props.scatter}|${props.points}|${props.xLabel}|${props.yLabel}|${theme}|${Boolean(props.onSelectRange)}`;
+  const shape = `${props.series.map((s) => `${s.label}|${s.color}`).join(",")}|${props.logY}|${props.scatter}|${props.points}|${props.xLabel}|${props.yLabel}|${theme}|${Boolean(props.onSelectRange)}|${(props.bands ?? []).map((b) => `${b.hi}:${b.lo}:${b.color}`).join(",")}|${props.timeX}`;
 
   useEffect(() => {
     const el = box.current;
@@ -45,7 +64,7 @@ export function UPlotChart(props: {
       height: props.height ?? 240,
       scales: props.scatter
         ? { x: { time: false, range: (_u, min, max) => uPlot.rangeNum(min, max, 0.1, true) }, y: { range: (_u, min, max) => uPlot.rangeNum(min, max, 0.1, true) } }
-        : { x: { time: false }, y: props.logY ? { distr: 3 } : {} },
+        : { x: { time: Boolean(props.timeX) }, y: props.logY ? { distr: 3 } : {} },
       axes: [axis(props.xLabel), axis(props.yLabel ?? "")],
       cursor: { drag: { x: true, y: false, setScale: !selecting }, bind: selecting ? { dblclick: () => () => { cb.current.onResetZoom?.(); return null; } } : {} },
       legend: { live: true },
@@ -53,13 +72,14 @@ export function UPlotChart(props: {
         { label: props.xLabel },
         ...props.series.map((s) => ({
           label: s.label,
-          stroke: s.color,
-          width: props.scatter ? 0 : 1.5,
+          stroke: s.edge ? withAlpha(s.color, 0.35) : s.color,
+          width: props.scatter ? 0 : s.edge ? 0.5 : 1.5,
           spanGaps: true,
           points: props.scatter ? { show: true, size: 7, stroke: s.color, fill: s.color } : { show: s.points ?? props.points ?? false },
           paths: props.scatter ? () => null : undefined,
         })),
       ],
+      bands: (props.bands ?? []).map((b) => ({ series: [b.hi, b.lo] as [number, number], fill: withAlpha(b.color, 0.18) })),
       hooks: {
         setSelect: [
           (u) => {
@@ -74,6 +94,12 @@ export function UPlotChart(props: {
     };
     const u = new uPlot(opts, cb.current.data, el);
     plot.current = u;
+    // Band edges get no legend row (their values show as the band).
+    const rows = u.root.querySelectorAll<HTMLElement>(".u-legend .u-series");
+    props.series.forEach((s, i) => {
+      if (s.edge && rows[i + 1]) rows[i + 1]!.style.display = "none";
+    });
+    cb.current.onPlot?.(u);
     const ro = new ResizeObserver(() => {
       const w = Math.max(200, el.clientWidth);
       if (Math.abs(w - u.width) > 2) u.setSize({ width: w, height: u.height });
@@ -81,6 +107,7 @@ export function UPlotChart(props: {
     ro.observe(el);
     return () => {
       ro.disconnect();
+      cb.current.onPlot?.(null);
       u.destroy();
       plot.current = null;
     };

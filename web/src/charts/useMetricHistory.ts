@@ -1,10 +1,10 @@
 import { useEffect, useState } from "react";
 import { api } from "../api/client";
-import type { MetricWithRunId } from "../api/types";
+import type { SampledSeries } from "../api/types";
 
-/** Points per run and request; the server samples evenly and keeps the first and last steps. */
+/** Buckets per run and request: about one per pixel of a wide chart. The server returns min/max/last per bucket. */
 export const POINTS_PER_RUN = 1000;
-/** The server accepts at most 100 run ids per bulk-interval call. */
+/** The server accepts at most 100 run ids per request. */
 const RUN_CHUNK = 100;
 
 export interface StepRange {
@@ -13,18 +13,19 @@ export interface StepRange {
 }
 
 export interface HistoryState {
-  points: MetricWithRunId[] | null;
+  series: SampledSeries[] | null;
   error: unknown;
   loading: boolean;
 }
 
-export function useMetricHistory(runIds: string[], key: string, range: StepRange | null, tick: number): HistoryState {
-  const [state, setState] = useState<HistoryState>({ points: null, error: null, loading: true });
+/** Bucketed histories of one metric for the runs; a range re-fetches detail for the zoomed steps. key=null: nothing. */
+export function useMetricHistory(runIds: string[], key: string | null, range: StepRange | null, tick: number): HistoryState {
+  const [state, setState] = useState<HistoryState>({ series: null, error: null, loading: key !== null });
   const ids = runIds.join(",");
   const rangeKey = range ? `${range.start}:${range.end}` : "";
   useEffect(() => {
-    if (!ids) {
-      setState({ points: [], error: null, loading: false });
+    if (!ids || key === null) {
+      setState({ series: [], error: null, loading: false });
       return;
     }
     const ctrl = new AbortController();
@@ -34,14 +35,14 @@ export function useMetricHistory(runIds: string[], key: string, range: StepRange
     for (let i = 0; i < list.length; i += RUN_CHUNK) chunks.push(list.slice(i, i + RUN_CHUNK));
     Promise.all(
       chunks.map((c) =>
-        api.historyInterval({ run_ids: c, metric_key: key, max_results: POINTS_PER_RUN, start_step: range?.start, end_step: range?.end }, ctrl.signal),
+        api.historySampled({ run_ids: c, metric_key: key, max_points: POINTS_PER_RUN, min_step: range?.start, max_step: range?.end }, ctrl.signal),
       ),
     )
       .then((rs) => {
-        if (!ctrl.signal.aborted) setState({ points: rs.flatMap((r) => r.metrics ?? []), error: null, loading: false });
+        if (!ctrl.signal.aborted) setState({ series: rs.flatMap((r) => r.series ?? []), error: null, loading: false });
       })
       .catch((e: unknown) => {
-        if (!ctrl.signal.aborted) setState({ points: null, error: e, loading: false });
+        if (!ctrl.signal.aborted) setState({ series: null, error: e, loading: false });
       });
     return () => ctrl.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -5,6 +5,7 @@ import { runName } from "../runs/runData";
 import { UPlotChart } from "../charts/UPlotChart";
 import { Empty, formatValue } from "../ui/kit";
 import { colorFor } from "../ui/theme";
+import { ParallelCoordinates } from "../parallel/ParallelCoordinates";
 import { diffRows, numeric, numericKeys, onlyDifferences } from "./diff";
 
 export function ComparePanel({ runs }: { runs: Run[] }) {
@@ -17,6 +18,12 @@ export function ComparePanel({ runs }: { runs: Run[] }) {
   const [yKey, setY] = useState<string>("");
   const x = nkeys.includes(xKey) ? xKey : nkeys[0] ?? "";
   const y = nkeys.includes(yKey) ? yKey : nkeys.find((k) => k.startsWith("metrics.")) ?? nkeys[1] ?? nkeys[0] ?? "";
+
+  // Params and metrics, those that differ between the runs first.
+  const parallelKeys = useMemo(() => {
+    const cols = rows.filter((r) => r.kind !== "tags");
+    return [...cols.filter((r) => r.differs), ...cols.filter((r) => !r.differs)].map((r) => `${r.kind}.${r.key}`);
+  }, [rows]);
 
   if (runs.length < 2) return <Empty>Tick at least two runs in the table to compare them.</Empty>;
 
@@ -68,6 +75,10 @@ export function ComparePanel({ runs }: { runs: Run[] }) {
             ) : null}
           </tbody>
         </table>
+      </div>
+      <h2>Parallel coordinates</h2>
+      <div className="tl-chart-card" data-testid="parallel-coordinates">
+        <ParallelCoordinates runs={runs} keys={parallelKeys} />
       </div>
       <h2>Scatter</h2>
       {nkeys.length === 0 ? (

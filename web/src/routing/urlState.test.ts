@@ -10,6 +10,7 @@ describe("runs URL state", () => {
       columns: ["params.lr", "metrics.acc", "tags.team"],
       selected: ["abc", "def"],
       view: "charts",
+      group: "params.optimizer name",
     };
     expect(decodeRunsState(encodeRunsState(s))).toEqual(s);
   });
@@ -17,6 +18,11 @@ describe("runs URL state", () => {
   it("encodes the default state as an empty string and decodes it back", () => {
     expect(encodeRunsState(DEFAULT_RUNS_STATE)).toBe("");
     expect(decodeRunsState("")).toEqual(DEFAULT_RUNS_STATE);
+  });
+
+  it("accepts only params/tags columns as the group", () => {
+    expect(decodeRunsState("g=tags.team").group).toBe("tags.team");
+    expect(decodeRunsState("g=metrics.loss").group).toBe("");
   });
 
   it("ignores unknown views and defaults sort direction to ASC", () => {

@@ -17,9 +17,11 @@ export interface RunsState {
   columns: string[];
   selected: string[];
   view: RunsView;
+  /** Group runs by this "params.x" / "tags.y" column ("" = no grouping); charts then draw bands per group. */
+  group: string;
 }
 
-export const DEFAULT_RUNS_STATE: RunsState = { experiments: [], filter: "", sort: null, columns: [], selected: [], view: "table" };
+export const DEFAULT_RUNS_STATE: RunsState = { experiments: [], filter: "", sort: null, columns: [], selected: [], view: "table", group: "" };
 
 const VIEWS: RunsView[] = ["table", "charts", "compare"];
 
@@ -35,6 +37,7 @@ export function encodeRunsState(s: RunsState): string {
   if (s.columns.length) sp.set("c", s.columns.join(","));
   if (s.selected.length) sp.set("s", s.selected.join(","));
   if (s.view !== "table") sp.set("v", s.view);
+  if (s.group) sp.set("g", s.group);
   return sp.toString();
 }
 
@@ -54,6 +57,7 @@ export function decodeRunsState(query: string): RunsState {
     columns: list(sp.get("c")),
     selected: list(sp.get("s")),
     view: v && VIEWS.includes(v) ? v : "table",
+    group: /^(params|tags)\./.test(sp.get("g") ?? "") ? sp.get("g")! : "",
   };
 }
 

@@ -4,6 +4,9 @@ import { ComparePanel, MetricCharts } from "../lazy";
 import { navigate } from "../routing/router";
 import { encodeRunsState, type RunsState, type RunsView } from "../routing/urlState";
 import { Button, Empty, ErrorBox, Loading, Spinner, Tabs } from "../ui/kit";
+import { plural } from "../ui/plural";
+import { GroupBySelect, GroupSummary } from "./GroupBy";
+import { sortByGroup } from "./grouping";
 import { ColumnPicker } from "./ColumnPicker";
 import { CLIENT_SORT_KEYS, orderByFor } from "./columns";
 import { FilterBox } from "./FilterBox";
@@ -42,7 +45,9 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
     const dir = state.sort.desc ? -1 : 1;
     return [...search.runs].sort((a, b) => ((duration(a) ?? -1) - (duration(b) ?? -1)) * dir);
   }, [search.runs, state.sort]);
-  const rows = useMemo(() => buildDisplayRows(sortedRuns, expanded), [sortedRuns, expanded]);
+  // Grouped: members of a group sit together (the table's own order within each group).
+  const groupedRuns = useMemo(() => (state.group ? sortByGroup(sortedRuns, state.group) : sortedRuns), [sortedRuns, state.group]);
+  const rows = useMemo(() => buildDisplayRows(groupedRuns, expanded), [groupedRuns, expanded]);
   const selected = useMemo(() => new Set(state.selected), [state.selected]);
   const experimentNames = useMemo(
     () => (state.experiments.length > 1 ? new Map((experiments ?? []).map((e) => [e.experiment_id, e.name])) : undefined),
@@ -87,7 +92,7 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
             {expNames.length === 1 ? expNames[0] : `${expNames.length} experiments`}
           </h1>
           <span className="tl-muted" data-testid="run-count">
-            {search.ready ? `${search.runs.length}${search.loading ? "+" : ""} runs${search.truncated ? " (first 50,000; narrow with a filter)" : ""}` : ""}
+            {search.ready ? `${search.runs.length}${search.loading ? "+" : ""} ${search.runs.length === 1 && !search.loading ? "run" : "runs"}${search.truncated ? " (first 50,000; narrow with a filter)" : ""}` : ""}
           </span>
           {search.loading ? <Spinner label="Loading more runs" /> : null}
         </div>
@@ -107,6 +112,7 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
             <input type="checkbox" checked={live} onChange={(e) => setLive(e.target.checked)} /> auto-refresh
           </label>
         ) : null}
+        <GroupBySelect keys={keys} value={state.group} onChange={(g) => update({ group: g }, false)} />
         <ColumnPicker keys={keys} columns={state.columns} onChange={(c) => update({ columns: c })} />
         <Button onClick={() => setRefresh((n) => n + 1)} title="Reload runs">
           ⟳ Refresh
@@ -114,13 +120,14 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
       </div>
       {search.error ? <ErrorBox error={search.error} title="Could not load runs" /> : null}
       {!search.ready && !search.error ? <Loading what="runs" /> : null}
+      {search.ready && state.group && state.view === "table" ? <GroupSummary runs={groupedRuns} group={state.group} /> : null}
       {search.ready && state.view === "table" ? (
         rows.length === 0 && !search.loading ? (
           <Empty>{state.filter || search.filterError ? "No run matches this filter." : "No runs in the selected experiments yet."}</Empty>
         ) : (
           <RunsTable
             rows={rows}
-            columns={state.columns}
+            columns={state.group && !state.columns.includes(state.group) ? [state.group, ...state.columns] : state.columns}
             experimentNames={experimentNames}
             sort={state.sort}
             selected={selected}
@@ -142,8 +149,8 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
       ) : null}
       {search.ready && state.view === "charts" ? (
         <div className="tl-page">
-          {state.selected.length === 0 ? <p className="tl-muted">No runs selected: showing the first {Math.min(DEFAULT_CHART_RUNS, rows.length)} runs of the table. Tick runs to choose.</p> : null}
-          <MetricCharts runs={chartRuns} />
+          {state.selected.length === 0 ? <p className="tl-muted">No runs selected: showing the first {plural(Math.min(DEFAULT_CHART_RUNS, rows.length), "run")} of the table. Tick runs to choose.</p> : null}
+          <MetricCharts runs={chartRuns} groupBy={state.group} />
         </div>
       ) : null}
       {search.ready && state.view === "compare" ? (

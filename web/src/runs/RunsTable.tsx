@@ -186,7 +186,7 @@ const RunRow = memo(function RunRow(props: {
       </div>
       <div className="tl-cell" role="gridcell" style={{ paddingLeft: 6 + row.depth * 16 }}>
         {row.childCount ? (
-          <button className="tl-caret" aria-label={props.isExpanded ? "Collapse child runs" : `Expand ${row.childCount} child runs`} onClick={() => actions.toggleExpand(id)}>
+          <button className="tl-caret" aria-label={props.isExpanded ? "Collapse child runs" : `Expand ${row.childCount} child ${row.childCount === 1 ? "run" : "runs"}`} onClick={() => actions.toggleExpand(id)}>
             {props.isExpanded ? "▾" : "▸"}
           </button>
         ) : (
