@@ -1,6 +1,10 @@
 """Bridge an async byte stream into a repository's blocking ``write_stream``.
 
-The blocking writer runs on its own thread (never on the event loop's shared
+A body that ends within ``SMALL_BODY`` bytes (most artifacts: metrics files,
+configs, images) is gathered on the event loop and written with one call on
+the shared thread pool, which costs no thread start and no per-chunk hand-off.
+
+For larger bodies the blocking writer runs on its own thread (never on the event loop's shared
 executor: writers waiting for chunks would otherwise occupy every pool thread
 that is needed to hand them those chunks, and concurrent uploads would
 deadlock). Chunks travel through a small bounded queue, so memory stays bounded
@@ -22,10 +26,46 @@ if TYPE_CHECKING:
 
 _DONE = object()
 _QUEUE_CHUNKS = 8
+SMALL_BODY = 1024 * 1024
+# Network chunks (often 64 KiB) are merged into pieces of this size before they cross to the
+# writer thread: 16x fewer queue hand-offs and writes for a large upload, same memory bound.
+PIECE = 1024 * 1024
 
 
 async def write_async_via_thread(repo: ArtifactRepository, path: str, chunks: AsyncIterator[bytes]) -> int:
-    """Write ``chunks`` to ``path`` through ``repo.write_stream`` on a dedicated thread."""
+    """Write ``chunks`` to ``path`` through ``repo.write_stream``, off the event loop."""
+    stream = aiter(chunks)
+    head: list[bytes] = []
+    size = 0
+    async for chunk in stream:
+        if chunk:
+            head.append(chunk)
+            size += len(chunk)
+            if size > SMALL_BODY:
+                return await _write_streamed(repo, path, head, stream)
+    return await asyncio.to_thread(repo.write_stream, path, iter(head))
+
+
+async def _pieces(head: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The already-read chunks, then the rest of the stream, merged into pieces of ~PIECE bytes."""
+    buffer = bytearray()
+    for chunk in head:
+        buffer += chunk
+    head.clear()
+    async for chunk in rest:
+        buffer += chunk
+        if len(buffer) >= PIECE:
+            yield bytes(buffer)
+            buffer.clear()
+    if buffer:
+        yield bytes(buffer)
+
+
+async def _write_streamed(
+    repo: ArtifactRepository, path: str, head: list[bytes], rest: AsyncIterator[bytes]
+) -> int:
+    """Large bodies: a dedicated writer thread fed through a small bounded queue."""
+    chunks = _pieces(head, rest)
     q: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_CHUNKS)
     result: Future[int] = Future()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -59,3 +59,39 @@ def test_client_disconnect_leaves_no_file(tmp_path: Path) -> None:
         run_coroutine(write_async_via_thread(repo, "partial.bin", broken()))
     assert not (tmp_path / "partial.bin").exists()
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_large_bodies_stream_through_the_writer_thread_in_merged_pieces(tmp_path: Path) -> None:
+    """Above SMALL_BODY the writer runs while the body arrives; 4 KiB chunks reach it merged."""
+    from tracklog.artifacts import _async
+
+    repo = LocalArtifactRepository(str(tmp_path))
+    seen: list[int] = []
+    real = repo.write_stream
+
+    def spy(path: str, chunks: Iterator[bytes]) -> int:
+        def counted() -> Iterator[bytes]:
+            for chunk in chunks:
+                seen.append(len(chunk))
+                yield chunk
+
+        return real(path, counted())
+
+    repo.write_stream = spy  # type: ignore[method-assign]
+    count = 3 * _async.SMALL_BODY // len(CHUNK)
+    assert run_coroutine(write_async_via_thread(repo, "big.bin", _chunks(count))) == count * len(CHUNK)
+    assert (tmp_path / "big.bin").stat().st_size == count * len(CHUNK)
+    assert len(seen) <= 4 and max(seen) >= _async.PIECE  # merged, not one call per 4 KiB chunk
+    seen.clear()
+    assert run_coroutine(write_async_via_thread(repo, "small.bin", _chunks(3))) == 3 * len(CHUNK)
+    assert seen == [len(CHUNK)] * 3  # small bodies: gathered, then one write call
+
+
+def test_large_body_with_a_writer_failing_early_does_not_hang(tmp_path: Path) -> None:
+    repo = LocalArtifactRepository(str(tmp_path))
+
+    async def main() -> int:
+        return await asyncio.wait_for(write_async_via_thread(repo, "../escape", _chunks(2000)), timeout=30)
+
+    with pytest.raises(InvalidArgument):
+        run_coroutine(main())

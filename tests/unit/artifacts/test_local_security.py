@@ -387,16 +387,24 @@ def test_filesystems_that_cannot_fsync_a_directory_still_work(
 
     repo, _ = world
     real_fsync = os.fsync
+    synced: list[bool] = []
 
     def fsync(fd: int) -> None:
-        if stat_mod.S_ISDIR(os.fstat(fd).st_mode):
+        is_dir = stat_mod.S_ISDIR(os.fstat(fd).st_mode)
+        synced.append(is_dir)
+        if is_dir:
             raise OSError(errno.EINVAL, "Invalid argument")
         real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.delenv("TRACKLOG_ARTIFACTS_FSYNC", raising=False)  # durable by default
     repo.write_stream("d/f.txt", iter([b"ok"]))
     repo.delete_artifacts("d/f.txt")
     assert repo.list_artifacts("d") == []
+    assert synced == [False, True, True]  # the file, its directory after the rename, after the delete
+    monkeypatch.setenv("TRACKLOG_ARTIFACTS_FSYNC", "false")
+    repo.write_stream("d/g.txt", iter([b"ok"]))
+    assert len(synced) == 3  # opted out: no fsync at all
 
 
 def test_a_link_swapped_in_during_the_walk_is_refused(
