@@ -210,24 +210,36 @@ class LiveSpool:
         while not self._closed:
             self._wake.wait(backoff if backoff else IDLE_POLL_S)
             self._wake.clear()
+            if self._closed:
+                return
             try:
-                while self._delivery.step():
-                    self._after_step()
+                backoff = self._send_round(backoff)
+            except Exception:  # noqa: BLE001 - only once the spool is closed under us (exit)
+                if self._closed:
+                    return
+                raise
+
+    def _send_round(self, backoff: float) -> float:
+        """Deliver until nothing is left or an error; return the next backoff (0: none)."""
+        try:
+            while self._delivery.step():
                 self._after_step()
-                backoff = 0.0
-                self._last_error = None
-            except Transient as exc:
-                self._last_error = str(exc)
-                self._after_step()
-                backoff = min(self.settings.backoff_max, max(0.1, backoff * 2))
-                time.sleep(backoff)
-            except Exception as exc:  # noqa: BLE001 - a bug must not kill delivery silently
-                self._last_error = f"{type(exc).__name__}: {exc}"
+            self._after_step()
+            self._last_error = None
+            return 0.0
+        except Transient as exc:
+            self._last_error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug must not kill delivery silently
+            if self._closed:
+                raise
+            self._last_error = f"{type(exc).__name__}: {exc}"
+            with self._cond:
                 self._errors.append(TrackingError(f"tracklog spool delivery failed: {exc}"))
                 self.error_pending = True
-                self._after_step()
-                backoff = min(self.settings.backoff_max, max(0.1, backoff * 2))
-                time.sleep(backoff)
+        self._after_step()
+        backoff = min(self.settings.backoff_max, max(0.1, backoff * 2))
+        time.sleep(backoff)
+        return backoff
 
     def _after_step(self) -> None:
         with self._cond:  # read under the lock: a concurrent commit lowers _low after we set it
@@ -259,6 +271,8 @@ class LiveSpool:
         if not done:
             print(f"tracklog: {self.pending_message(self.settings.exit_timeout)}", file=sys.stderr)
         self._closed = True
+        self._wake.set()
+        self._sender.join(timeout=2.0)  # it may be in a request: then the file stays for sync
         with contextlib.suppress(Exception):
             self._drain_lock.acquire(timeout=1.0)
         clean = done and counts["pending"] == 0 and counts["rejected"] == 0 and not self.file.has_artifacts()
