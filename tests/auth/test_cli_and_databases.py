@@ -46,6 +46,18 @@ def test_cli_commands(tmp_path: Path) -> None:
     run("tokens", "revoke", "alice", listed.split()[0])
     with pytest.raises(Unauthenticated):
         service.authenticate(f"Bearer {token}", None, "127.0.0.1")
+    run("users", "groups", "create", "team")
+    run("users", "groups", "add-member", "team", "alice")
+    run("users", "groups", "grant", "team", exp, "manage")
+    assert run("users", "groups", "list").split() == ["1", "team", "alice"]
+    assert run("users", "groups", "permissions", exp).split() == ["team", "MANAGE"]
+    alice = service.authenticate(_basic("alice", "alice-password-1"), None, "127.0.0.1")
+    assert alice is not None and service.level(alice, int(exp)).name == "MANAGE"
+    run("users", "groups", "revoke", "team", exp)
+    assert service.level(alice, int(exp)).name == "EDIT"
+    run("users", "groups", "remove-member", "team", "alice")
+    run("users", "groups", "delete", "team")
+    assert run("users", "groups", "list") == ""
     run("users", "set-password", "alice", "--password-stdin", stdin="alice-password-2\n")
     assert service.check_password("alice", "alice-password-2")
     run("users", "set-admin", "alice", "true")
@@ -73,10 +85,29 @@ def test_auth_store_on_each_backend(database_uri: str) -> None:
         assert service.store.user_permissions(user.user_id) == {exp: "EDIT"}
         principal = service.authenticate(_basic(name, "database-password-1"), None, "127.0.0.1")
         assert principal is not None and service.level(principal, exp).name == "EDIT"
+        # groups raise a member above its own grant; sessions live until the password changes
+        group = f"dbgroup_{suffix}"
+        service.store.groups.create(group)
+        with pytest.raises(AlreadyExists):
+            service.store.groups.create(group)
+        service.store.groups.add_member(group, user.user_id)
+        service.store.groups.add_member(group, user.user_id)  # idempotent
+        service.store.groups.set_permission(exp, group, "MANAGE")
+        assert service.level(principal, exp).name == "MANAGE"
+        assert service.readable(principal).allows(exp)
+        assert service.store.groups.experiment_permissions(exp) == [(group, "MANAGE")]
+        service.store.groups.delete_permission(exp, group)
+        assert service.level(principal, exp).name == "EDIT"
+        secret, _ = service.login(name, "database-password-1", "127.0.0.1")
+        assert service.session_principal(secret) is not None
         service.set_password(name, "database-password-2")
+        assert service.session_principal(secret) is None
         with pytest.raises(Unauthenticated):
             service.authenticate(_basic(name, "database-password-1"), None, "127.0.0.1")
+        service.login(name, "database-password-2", "127.0.0.1")
         service.store.delete_user(name)
+        assert service.store.groups.get(group).members == ()
+        service.store.groups.delete(group)
         with pytest.raises(NotFound):
             service.store.require_user(name)
     finally:
@@ -112,8 +143,9 @@ def test_existing_database_is_upgraded(tmp_path: Path) -> None:
     service = make_service(uri)
     service.create_user("late", "late-password-1")
     with get_engine(uri).connect() as conn:
-        assert {"auth_users", "auth_tokens", "auth_experiment_permissions"} <= set(inspect(conn).get_table_names())
-    assert head_revision() == "0002"
+        assert {"auth_users", "auth_tokens", "auth_experiment_permissions", "auth_sessions", "auth_groups",
+                "auth_group_members", "auth_group_experiment_permissions"} <= set(inspect(conn).get_table_names())
+    assert head_revision() >= "0003"
 
 
 def test_warns_when_open_on_the_network(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

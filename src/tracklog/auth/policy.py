@@ -26,16 +26,16 @@ from dataclasses import dataclass
 from starlette.routing import compile_path
 
 from tracklog.artifacts.paths import safe_relpath
-from tracklog.auth.rules import AUTHENTICATED, Kind, Rule, Source
+from tracklog.auth.rules import Kind, Rule, Source
 from tracklog.auth.service import AuthService, Principal, ReadableSet
 from tracklog.exceptions import InvalidArgument, PermissionDenied, Unauthenticated
 from tracklog.server.request import Params
 
 __all__ = ["NOTHING_READABLE", "RouteRules", "UI_RULE", "authorize"]
 
-#: The web UI's static files: any signed-in user (the browser then sends the same Basic credentials
-#: with the UI's API calls, which are checked one by one).
-UI_RULE = AUTHENTICATED
+#: The web UI's static files: any signed-in user (its API calls are then checked one by one).
+#: Anonymous browsers asking for a page are sent to the sign-in page.
+UI_RULE = Rule(Kind.AUTHENTICATED, page=True)
 
 
 MAX_CHECKED_IDS = 1000

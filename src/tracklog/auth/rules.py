@@ -75,6 +75,8 @@ class Rule:
     source: Source | None = None
     #: After success, give the caller MANAGE on the ``experiment_id`` of the response.
     grant_creator: bool = False
+    #: A web UI page: anonymous browsers are redirected to the sign-in page instead of a 401.
+    page: bool = False
 
     def describe(self) -> str:
         if self.kind is Kind.EXPERIMENT and self.source is not None:

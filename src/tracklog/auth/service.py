@@ -7,7 +7,14 @@ Authentication, in order:
    without password); from any other peer the header is ignored;
 2. ``Authorization: Bearer tl_...``: a personal access token (SHA-256 looked up, expiry checked);
 3. ``Authorization: Basic``: username and password (scrypt), rate limited per username and
-   per client address, successful checks cached (see ``credentials.py``).
+   per client address, successful checks cached (see ``credentials.py``);
+4. the ``tracklog_session`` cookie of the sign-in page (``login``; see ``sessions.py``): the
+   password is verified once, at sign-in, with the same rate limiting as Basic.
+
+Experiment permissions: admins have MANAGE everywhere; otherwise the user's own grant (or,
+without one, the configured default), raised by the grants of the user's groups (the highest
+wins). An explicit user grant below the default therefore lowers that user, unless a group
+gives more.
 
 No credentials -> anonymous (``None``); wrong credentials -> ``Unauthenticated``.
 """
@@ -24,6 +31,7 @@ from tracklog.auth.credentials import BasicCredentials, CredentialCache, parse_a
 from tracklog.auth.passwords import check_password_strength, hash_password, verify_password
 from tracklog.auth.ratelimit import FailureLimiter
 from tracklog.auth.rules import Level
+from tracklog.auth.sessions import hash_session, new_secret
 from tracklog.auth.tokens import hash_token, new_token
 from tracklog.exceptions import InvalidArgument, RateLimited, Unauthenticated
 from tracklog.store.sql.auth_store import AuthStore, TokenRow, UserRow
@@ -39,7 +47,8 @@ class Principal:
     user_id: int
     username: str
     is_admin: bool
-    via: str = "password"  # password | token | proxy
+    via: str = "password"  # password | token | proxy | session
+    session: str | None = None  # the session secret (via == "session"), for CSRF and sign-out
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +71,8 @@ class AuthConfig:
     failure_limit: int = 10
     failure_window: float = 300.0
     cache_ttl: float = 300.0
+    session_lifetime: float = 12 * 3600.0  # seconds, absolute (from sign-in)
+    secure_cookies: bool = False  # always mark cookies Secure (else only over https)
 
 
 def _principal(user: UserRow, via: str = "password") -> Principal:
@@ -153,6 +164,35 @@ class AuthService:
         self.cache.put(creds, user.user_id, user.credential_version)
         return _principal(user)
 
+    # -- browser sessions ----------------------------------------------------------------
+    def login(self, username: str, password: str, peer: str | None) -> tuple[str, Principal]:
+        """Verify a password once and open a session; returns (cookie secret, principal)."""
+        keys = (f"user:{username}", f"ip:{peer}")
+        if self.limiter.blocked(*keys):
+            raise RateLimited("Too many failed sign-in attempts; try again later")
+        user = self.store.get_user(username)
+        if not verify_password(password, user.password_hash if user else None) or user is None:
+            self.limiter.fail(*keys)
+            logger.info("Failed sign-in for %r from %s", username[:64], peer)
+            raise Unauthenticated("Invalid username or password")
+        secret = new_secret()
+        expires = int((time.time() + self.config.session_lifetime) * 1000)
+        self.store.sessions.create(hash_session(secret), user.user_id, user.credential_version, expires)
+        return secret, Principal(user.user_id, user.username, user.is_admin, "session", secret)
+
+    def session_principal(self, secret: str) -> Principal | None:
+        """The user of a live session cookie, else None (expired, revoked, credentials changed)."""
+        if not secret or len(secret) > 200:
+            return None
+        user_id = self.store.sessions.user_id_for(hash_session(secret), int(time.time() * 1000))
+        user = self.store.user_by_id(user_id) if user_id is not None else None
+        if user is None:
+            return None
+        return Principal(user.user_id, user.username, user.is_admin, "session", secret)
+
+    def logout(self, secret: str) -> None:
+        self.store.sessions.revoke(hash_session(secret))
+
     # -- users -----------------------------------------------------------------------
     def create_user(self, username: str, password: str | None, is_admin: bool = False) -> UserRow:
         hashed = hash_password(_strong(password)) if password is not None else None
@@ -192,15 +232,22 @@ class AuthService:
         if principal.is_admin:
             return Level.MANAGE
         stored = self.store.experiment_permission(experiment_id, principal.user_id)
-        return Level.parse(stored) if stored is not None else self.config.default_permission
+        level = Level.parse(stored) if stored is not None else self.config.default_permission
+        for _, granted in self.store.groups.user_group_permissions(principal.user_id, experiment_id):
+            level = max(level, Level.parse(granted))
+        return level
 
     def readable(self, principal: Principal) -> ReadableSet:
         if principal.is_admin:
             return ReadableSet(True, False, frozenset())
+        default = self.config.default_permission
         explicit = {eid: Level.parse(p) for eid, p in self.store.user_permissions(principal.user_id).items()}
-        if self.config.default_permission >= Level.READ:
-            return ReadableSet(False, True, frozenset(e for e, lv in explicit.items() if lv < Level.READ))
-        return ReadableSet(False, False, frozenset(e for e, lv in explicit.items() if lv >= Level.READ))
+        effective: dict[int, Level] = dict(explicit)
+        for eid, granted in self.store.groups.user_group_permissions(principal.user_id):
+            effective[eid] = max(effective.get(eid, default), Level.parse(granted))
+        if default >= Level.READ:
+            return ReadableSet(False, True, frozenset(e for e, lv in effective.items() if lv < Level.READ))
+        return ReadableSet(False, False, frozenset(e for e, lv in effective.items() if lv >= Level.READ))
 
 
 def make_service(db_uri: str, default_permission: str = "NO_PERMISSIONS", proxy_header: str | None = None,

@@ -188,3 +188,12 @@ def revoke_token(username: str, token_id: int, backend_store_uri: str | None) ->
     user = service.store.require_user(username)
     service.store.revoke_token(user.user_id, token_id)
     click.echo(f"token {token_id} revoked")
+
+
+def _attach_groups() -> None:
+    from tracklog.cli.groups import groups
+
+    users.add_command(groups)
+
+
+_attach_groups()

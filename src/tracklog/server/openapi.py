@@ -75,8 +75,8 @@ def _operation(route: ApiRoute) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "object", "properties": body_props}
         if required:
             schema["required"] = required
-        op["requestBody"] = {"required": bool(required),
-                             "content": {"application/json": {"schema": schema}}}
+        media = "application/x-www-form-urlencoded" if route.body == "form" else "application/json"
+        op["requestBody"] = {"required": bool(required), "content": {media: {"schema": schema}}}
     return op
 
 

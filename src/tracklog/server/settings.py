@@ -99,6 +99,13 @@ SETTINGS: tuple[Setting, ...] = (
             ("TRACKLOG_AUTH_TRUSTED_PROXIES",),
             "With --auth-proxy-header: comma-separated addresses or CIDR networks of the reverse "
             "proxies whose user header is believed.", is_list=True),
+    Setting("auth_session_hours", ("--auth-session-hours",), int, 12, "`12`",
+            ("TRACKLOG_AUTH_SESSION_HOURS",),
+            "With --auth: lifetime of a web UI sign-in session, counted from sign-in (absolute)."),
+    Setting("auth_secure_cookies", ("--auth-secure-cookies/--no-auth-secure-cookies",), bool, False, "off",
+            ("TRACKLOG_AUTH_SECURE_COOKIES",),
+            "With --auth: always mark the sign-in cookies Secure (they are anyway when the request "
+            "arrives over https); turn on behind a TLS-terminating proxy.", bool_pair=True),
 )
 
 
@@ -151,6 +158,8 @@ class Settings:
     auth_default_permission: str = "NO_PERMISSIONS"
     auth_proxy_header: str | None = None
     auth_trusted_proxies: tuple[str, ...] = ()
+    auth_session_hours: int = 12
+    auth_secure_cookies: bool = False
     max_json_body_bytes: int = field(default=DEFAULT_JSON_BODY_LIMIT)
 
     def resolved(self, cwd: str | os.PathLike[str] | None = None) -> Settings:

@@ -6,8 +6,14 @@ route the request will reach (``RouteRules``):
 
 * no rule for this path and method -> 401 for anonymous callers, else 403;
 * ``public`` -> passes, with or without credentials;
-* anything else -> 401 (with ``WWW-Authenticate: Basic``) for anonymous callers;
+* anything else -> 401 (with ``WWW-Authenticate: Basic``, except for the web UI's own fetches,
+  so browsers show no password dialog) for anonymous callers; a browser asking for a web UI
+  page (``Accept: text/html``) is redirected to the sign-in page instead;
   ``admin`` -> 403 for non-admins.
+
+Callers identified by the session cookie (and only they: Basic, Bearer and proxy callers are
+not affected) must send the session's CSRF token in ``X-CSRF-Token`` with every request other
+than GET/HEAD/OPTIONS, else 403.
 
 Experiment-level rules need the request's fields: ``guarded_endpoint`` (which wraps every
 route-table endpoint when auth is on) checks them with ``policy.authorize``.
@@ -20,13 +26,14 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.requests import Request, cookie_parser
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tracklog.auth.policy import NOTHING_READABLE, RouteRules, authorize
 from tracklog.auth.rules import Kind
 from tracklog.auth.service import AuthService, Principal
+from tracklog.auth.sessions import CSRF_HEADER, SESSION_COOKIE, csrf_matches
 from tracklog.exceptions import PermissionDenied, TrackingError, Unauthenticated
 from tracklog.server.context import ServerContext
 from tracklog.server.errors import error_response
@@ -37,6 +44,8 @@ __all__ = ["PRINCIPAL_KEY", "AuthMiddleware", "guarded_endpoint", "principal_of"
 
 PRINCIPAL_KEY = "tracklog.principal"
 _CHALLENGE = (b"www-authenticate", b'Basic realm="tracklog", charset="UTF-8"')
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SIGNIN_PATH = "/signin"
 
 
 def principal_of(request: Request) -> Principal | None:
@@ -44,11 +53,21 @@ def principal_of(request: Request) -> Principal | None:
     return value if isinstance(value, Principal) else None
 
 
-def _refuse(exc: TrackingError) -> Response:
+def _from_browser_script(headers: Headers) -> bool:
+    """A fetch of the web UI (or one carrying its cookies): no Basic challenge, no password dialog."""
+    return headers.get("sec-fetch-mode") in ("cors", "same-origin", "no-cors") \
+        or SESSION_COOKIE in cookie_parser(headers.get("cookie", ""))
+
+
+def _refuse(exc: TrackingError, headers: Headers | None = None) -> Response:
     response = error_response(exc)
-    if isinstance(exc, Unauthenticated):
+    if isinstance(exc, Unauthenticated) and not (headers is not None and _from_browser_script(headers)):
         response.raw_headers.append(_CHALLENGE)
     return response
+
+
+def _wants_page(scope: Scope, headers: Headers) -> bool:
+    return scope["method"] in ("GET", "HEAD") and "text/html" in headers.get("accept", "")
 
 
 class AuthMiddleware:
@@ -62,10 +81,19 @@ class AuthMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        headers = Headers(scope=scope)
         try:
-            principal = await self._identify(scope)
+            principal = await self._identify(scope, headers)
             found, rule = self.rules.match(scope["method"], scope["path"])
+            if principal is not None and principal.via == "session" and scope["method"] not in _SAFE_METHODS:
+                assert principal.session is not None
+                if not csrf_matches(principal.session, headers.get(CSRF_HEADER)):
+                    raise PermissionDenied("Missing or wrong CSRF token (send the tracklog_csrf cookie's "
+                                           "value in the X-CSRF-Token header)")
             if rule is None or rule.kind is not Kind.PUBLIC:
+                if principal is None and rule is not None and rule.page and _wants_page(scope, headers):
+                    await self._to_signin(scope)(scope, receive, send)
+                    return
                 if principal is None:
                     raise Unauthenticated("Authentication required")
                 if not found or rule is None:
@@ -73,20 +101,33 @@ class AuthMiddleware:
                 if rule.kind is Kind.ADMIN and not principal.is_admin:
                     raise PermissionDenied("Only administrators may do this")
         except TrackingError as exc:
-            await _refuse(exc)(scope, receive, send)
+            await _refuse(exc, headers)(scope, receive, send)
             return
         scope[PRINCIPAL_KEY] = principal
         await self.app(scope, receive, send)
 
-    async def _identify(self, scope: Scope) -> Principal | None:
-        headers = Headers(scope=scope)
+    def _to_signin(self, scope: Scope) -> Response:
+        path = scope["path"]
+        query = scope.get("query_string", b"").decode("latin-1")
+        target = path + (f"?{query}" if query else "")
+        from urllib.parse import quote
+
+        return RedirectResponse(f"{self.rules.prefix}{SIGNIN_PATH}?next={quote(target, safe='')}", 303,
+                                headers={"Cache-Control": "no-store"})
+
+    async def _identify(self, scope: Scope, headers: Headers) -> Principal | None:
         client = scope.get("client")
         peer = str(client[0]) if client else None
         proxy_user = (headers.get(self.proxy_header) or None) if self.proxy_header else None
         authorization = headers.get("authorization")
-        if authorization is None and proxy_user is None:
+        if authorization is not None or proxy_user is not None:
+            found = await run_in_threadpool(self.service.authenticate, authorization, proxy_user, peer)
+            if found is not None:
+                return found
+        secret = cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE)
+        if not secret:
             return None
-        return await run_in_threadpool(self.service.authenticate, authorization, proxy_user, peer)
+        return await run_in_threadpool(self.service.session_principal, secret)
 
 
 def _query_params(request: Request) -> Params:
@@ -107,7 +148,7 @@ def guarded_endpoint(route: Any, ctx: ServerContext) -> Callable[[Request], Awai
         try:
             return await run_in_threadpool(authorize, auth, rule, principal_of(request), params)
         except Unauthenticated as exc:
-            return _refuse(exc)
+            return _refuse(exc, request.headers)
 
     if route.raw_handler is not None:
         raw = route.raw_handler

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from tracklog.server.routes import artifacts, auth, experiments, logged_models, metrics, misc, runs, ui_metrics
+from tracklog.server.routes import (
+    artifacts,
+    auth,
+    experiments,
+    groups,
+    logged_models,
+    metrics,
+    misc,
+    runs,
+    sessions,
+    ui_metrics,
+)
 from tracklog.server.routing import RouteTable
 
 TABLES: tuple[RouteTable, ...] = (
@@ -13,6 +24,8 @@ TABLES: tuple[RouteTable, ...] = (
     artifacts.table,
     misc.table,
     auth.table,
+    sessions.table,
+    groups.table,
     ui_metrics.table,
 )
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracklog.exceptions import AlreadyExists, NotFound
 from tracklog.store.sql import schema as s
+from tracklog.store.sql.auth_groups import GroupStore, SessionStore
 from tracklog.store.sql.db import Database
 from tracklog.store.sql.engine import get_engine
 from tracklog.store.sql.migrate import ensure_schema
@@ -71,6 +72,8 @@ class AuthStore:
         if migrate:
             ensure_schema(engine)
         self._db = Database(engine)
+        self.sessions = SessionStore(self._db)
+        self.groups = GroupStore(self._db)
 
     # -- users -----------------------------------------------------------------
     def create_user(self, username: str, password_hash: str | None, is_admin: bool = False) -> UserRow:
@@ -123,6 +126,8 @@ class AuthStore:
             user = _by_name(conn, username)
             conn.execute(delete(_P).where(_P.c.user_id == user.user_id))
             conn.execute(delete(_T).where(_T.c.user_id == user.user_id))
+            conn.execute(delete(s.auth_sessions).where(s.auth_sessions.c.user_id == user.user_id))
+            conn.execute(delete(s.auth_group_members).where(s.auth_group_members.c.user_id == user.user_id))
             conn.execute(delete(_U).where(_U.c.user_id == user.user_id))
 
         self._db.write(op)

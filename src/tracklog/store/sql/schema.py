@@ -362,3 +362,68 @@ auth_experiment_permissions = Table(
     Column("permission", String(32), nullable=False),
     Index("ix_auth_experiment_permissions_user_id", "user_id"),
 )
+
+# Browser sign-in sessions: only the SHA-256 of the cookie's secret is stored. A session dies at
+# ``expiration_time``, on sign-out, and when the user's credential_version moves on (new password,
+# admin flag changed) or the user is deleted.
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("auth_users.user_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("credential_version", Integer, nullable=False),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("expiration_time", BigInteger, nullable=False),
+    Index("ix_auth_sessions_user_id", "user_id"),
+)
+
+# Groups: experiment permissions granted to a group apply to each member (the highest grant wins).
+auth_groups = Table(
+    "auth_groups",
+    metadata,
+    Column("group_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Str(256), nullable=False, unique=True),
+    Column("creation_time", BigInteger, nullable=False),
+)
+
+auth_group_members = Table(
+    "auth_group_members",
+    metadata,
+    Column(
+        "group_id",
+        Integer,
+        ForeignKey("auth_groups.group_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("auth_users.user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Index("ix_auth_group_members_user_id", "user_id"),
+)
+
+auth_group_experiment_permissions = Table(
+    "auth_group_experiment_permissions",
+    metadata,
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "group_id",
+        Integer,
+        ForeignKey("auth_groups.group_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("permission", String(32), nullable=False),
+    Index("ix_auth_group_experiment_permissions_group_id", "group_id"),
+)
