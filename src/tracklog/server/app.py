@@ -2,8 +2,11 @@
 
 No module globals carry state: the store, the artifact repository and the
 settings travel in a ``ServerContext`` closed over by the route endpoints.
-Middleware, outermost first: security headers -> error envelope -> Host allowlist
--> cross-origin protection -> [authentication, with ``--auth``] -> JSON body rules -> router.
+Middleware, outermost first: the front middleware (security headers, error envelope,
+Host allowlist, cross-origin protection and -- without ``--auth`` -- the JSON body
+rules, in one pass: ``middleware/front.py``) -> [authentication, then the JSON body
+rules, with ``--auth``] -> ``FastRouter`` (static API paths by dict lookup) -> Starlette's
+router (paths with parameters, the web UI, 404/405).
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ from collections.abc import Callable
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
+from starlette.types import ASGIApp
 
 from tracklog.artifacts.base import ArtifactRepository
 from tracklog.auth.policy import UI_RULE, RouteRules
@@ -28,12 +33,18 @@ from tracklog.server.artifact_access import ArtifactAccess
 from tracklog.server.context import ServerContext
 from tracklog.server.errors import error_response
 from tracklog.server.middleware.auth import AuthMiddleware
-from tracklog.server.middleware.errors import ErrorEnvelopeMiddleware
-from tracklog.server.middleware.json_body import JsonBodyMiddleware
-from tracklog.server.middleware.origin import OriginMiddleware
-from tracklog.server.middleware.security_headers import SecurityHeadersMiddleware
-from tracklog.server.middleware.trusted_host import TrustedHostMiddleware
-from tracklog.server.routing import AJAX, all_routes, build_routes
+from tracklog.server.middleware.front import FrontMiddleware
+from tracklog.server.middleware.json_body import JsonBodyMiddleware, JsonBodyRules
+from tracklog.server.routing import (
+    AJAX,
+    Endpoint,
+    FastRouter,
+    HandlerPool,
+    all_routes,
+    build_routes,
+    endpoints,
+    static_table,
+)
 from tracklog.server.settings import Settings
 from tracklog.server.ui import ui_routes
 from tracklog.store.base import TrackingStore
@@ -43,12 +54,13 @@ __all__ = ["create_app"]
 
 logger = logging.getLogger("tracklog.server")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# Threads for the synchronous handlers: the SQL engine's pool_size + max_overflow (store/sql/engine.py).
+HANDLER_THREADS = 15
 
 RAW_BODY_PATHS = (
     "/api/2.0/mlflow-artifacts/artifacts/",
     "/ajax-api/2.0/mlflow-artifacts/artifacts/",
     f"{AJAX}/upload-artifact",
-    "/signin",  # the sign-in page's HTML form (urlencoded; see routes/sessions.py)
 )
 
 
@@ -69,13 +81,33 @@ def _allowed_hosts(settings: Settings) -> tuple[str, ...]:
     return settings.allowed_hosts
 
 
+class TracklogApp(Starlette):
+    """Starlette with a lean stack: ``user_middleware`` -> ``FastRouter`` -> [exceptions -> router].
+
+    Starlette's own outer ``ServerErrorMiddleware`` is left out (the front middleware renders
+    every error), and its ``ExceptionMiddleware`` (404/405 and ``HTTPException``) wraps only
+    the fallback router, so the common requests pass through no ``send`` wrapper but the front's.
+    """
+
+    fast_paths: dict[str, dict[str, Endpoint]] = {}
+
+    def build_middleware_stack(self) -> ASGIApp:
+        handlers = {key: value for key, value in self.exception_handlers.items() if key not in (500, Exception)}
+        app: ASGIApp = ExceptionMiddleware(self.router, handlers=handlers, debug=self.debug)
+        if self.fast_paths:
+            app = FastRouter(self.fast_paths, app)
+        for cls, args, kwargs in reversed(self.user_middleware):
+            app = cls(app, *args, **kwargs)
+        return app
+
+
 def create_app(
     settings: Settings,
     store: TrackingStore,
     artifact_repo: ArtifactRepository,
     *,
     repository_factory: Callable[[str], ArtifactRepository] | None = None,
-) -> Starlette:
+) -> TracklogApp:
     """Build the tracking server for ``store``; ``artifact_repo`` is the artifacts destination."""
     settings = settings.resolved() if settings.backend_store_uri is None else settings
     auth = _auth_service(settings) if settings.auth else None
@@ -85,21 +117,23 @@ def create_app(
     ctx = ServerContext(settings, store, ArtifactAccess(artifact_repo, repository_factory or _default_factory),
                         auth)
     prefix = settings.static_prefix
-    routes: list[BaseRoute] = build_routes(ctx) + ui_routes()  # the web UI last, after the API
+    by_path = endpoints(ctx, HandlerPool(HANDLER_THREADS))
+    routes: list[BaseRoute] = build_routes(by_path) + ui_routes()  # the web UI last, after the API
     if prefix:
         routes = [Mount(prefix, routes=routes)]
+    json_rules = JsonBodyRules(settings.max_json_body_bytes, tuple(prefix + p for p in RAW_BODY_PATHS))
     middleware = [
-        Middleware(SecurityHeadersMiddleware),
-        Middleware(ErrorEnvelopeMiddleware),
-        Middleware(TrustedHostMiddleware, allowed_hosts=_allowed_hosts(settings),
-                   exempt_paths=(f"{prefix}/health",)),
-        Middleware(OriginMiddleware, allowed_origins=settings.cors_allowed_origins),
-        Middleware(JsonBodyMiddleware, max_bytes=settings.max_json_body_bytes,
-                   raw_prefixes=tuple(prefix + p for p in RAW_BODY_PATHS)),
+        Middleware(FrontMiddleware, allowed_hosts=_allowed_hosts(settings), exempt_paths=(f"{prefix}/health",),
+                   allowed_origins=settings.cors_allowed_origins, json_rules=None if auth else json_rules),
     ]
     if auth is not None:
-        middleware.insert(4, Middleware(AuthMiddleware, service=auth, rules=_route_rules(prefix)))
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error})
+        # Authentication answers before the body rules do (401 before 400/413).
+        middleware.append(Middleware(AuthMiddleware, service=auth, rules=_route_rules(prefix)))
+        middleware.append(Middleware(JsonBodyMiddleware, max_bytes=json_rules.max_bytes,
+                                     raw_prefixes=json_rules.raw_prefixes))
+    app = TracklogApp(routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error})
+    if not prefix:  # under --static-prefix everything goes through the Mount
+        app.fast_paths = static_table(by_path)
     app.state.context = ctx
     return app
 
@@ -114,11 +148,7 @@ def _auth_service(settings: Settings) -> AuthService:
         default = Level.parse(settings.auth_default_permission)
     except ValueError as exc:
         raise InvalidArgument(f"--auth-default-permission: {exc}") from None
-    if settings.auth_session_hours < 1:
-        raise InvalidArgument("--auth-session-hours must be at least 1")
-    config = AuthConfig(default, settings.auth_proxy_header or None, settings.auth_trusted_proxies,
-                        session_lifetime=settings.auth_session_hours * 3600.0,
-                        secure_cookies=settings.auth_secure_cookies)
+    config = AuthConfig(default, settings.auth_proxy_header or None, settings.auth_trusted_proxies)
     service = AuthService(AuthStore(settings.backend_store_uri), config)
     username = os.environ.get("TRACKLOG_ADMIN_USERNAME", "").strip()
     password = os.environ.get("TRACKLOG_ADMIN_PASSWORD", "")

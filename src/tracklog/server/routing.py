@@ -6,6 +6,8 @@ thread pool, answered as JSON) or ``@table.raw(...)`` (an async handler
 ``(ctx, request) -> Response`` for streaming and non-JSON routes). ``build_routes``
 turns every table into Starlette routes, mirroring ``/api/...`` paths under
 ``/ajax-api/...`` for the web UI; ``tracklog.server.openapi`` reads the same tables.
+``static_table`` indexes the endpoints of paths without parameters for ``FastRouter``,
+which dispatches them with one dict lookup instead of Starlette's linear regex scan.
 
 Each declaration also names its access rule (``permission=``, see ``tracklog.auth.rules``).
 With authentication on, every endpoint checks it before its handler runs and a route
@@ -14,26 +16,31 @@ without a rule is refused (deny by default); with authentication off it is not c
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tracklog.auth.rules import Rule
 from tracklog.server.context import ServerContext
 from tracklog.server.request import Params, read_params
 from tracklog.server.responses import json_response
 
-__all__ = ["API", "API_3", "AJAX", "ApiRoute", "RouteTable", "build_routes", "field_spec"]
+__all__ = ["API", "API_3", "AJAX", "ApiRoute", "FastRouter", "HandlerPool", "RouteTable", "build_routes",
+           "endpoints", "field_spec", "static_table"]
 
 API = "/api/2.0/mlflow"
 API_3 = "/api/3.0/mlflow"
 AJAX = "/ajax-api/2.0/mlflow"
 
+T = TypeVar("T")
 JsonHandler = Callable[[ServerContext, Params], dict[str, Any]]
 RawHandler = Callable[[ServerContext, Request], Awaitable[Response]]
 
@@ -95,7 +102,25 @@ class RouteTable:
         return register
 
 
-def _endpoint(route: ApiRoute, ctx: ServerContext) -> Callable[[Request], Awaitable[Response]]:
+class HandlerPool:
+    """The threads that run the synchronous JSON handlers (they block on the database).
+
+    A plain ``ThreadPoolExecutor`` behind ``loop.run_in_executor`` costs a fraction of
+    Starlette's ``run_in_threadpool`` (anyio's capacity limiter, cancel scope and run
+    variables) on every request. It is sized like the database connection pool: more
+    threads would only queue for a connection. Context variables (the request id) are
+    carried into the thread, as ``run_in_threadpool`` does.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tracklog-handler")
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self.executor, context.run, fn, *args)
+
+
+def _endpoint(route: ApiRoute, ctx: ServerContext, pool: HandlerPool) -> Callable[[Request], Awaitable[Response]]:
     if ctx.auth is not None:
         from tracklog.server.middleware.auth import guarded_endpoint
 
@@ -112,7 +137,7 @@ def _endpoint(route: ApiRoute, ctx: ServerContext) -> Callable[[Request], Awaita
 
     async def json_endpoint(request: Request) -> Response:
         params = await read_params(request)
-        result = await run_in_threadpool(handler, ctx, params)
+        result = await pool.run(handler, ctx, params)
         return json_response(result)
 
     return json_endpoint
@@ -125,13 +150,21 @@ def all_routes() -> list[ApiRoute]:
     return [route for table in TABLES for route in table.routes]
 
 
-def build_routes(ctx: ServerContext) -> list[BaseRoute]:
-    """Starlette routes for every endpoint; several methods on one path share a Route."""
-    by_path: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def endpoints(ctx: ServerContext, pool: HandlerPool) -> dict[str, dict[str, Endpoint]]:
+    """path -> method -> endpoint, for every declared route."""
+    by_path: dict[str, dict[str, Endpoint]] = {}
     for route in all_routes():
-        endpoint = _endpoint(route, ctx)
+        endpoint = _endpoint(route, ctx, pool)
         for path in route.paths:
             by_path.setdefault(path, {})[route.method] = endpoint
+    return by_path
+
+
+def build_routes(by_path: dict[str, dict[str, Endpoint]]) -> list[BaseRoute]:
+    """Starlette routes for every endpoint (see ``endpoints``); several methods on one path share a Route."""
     out: list[BaseRoute] = []
     for path, methods in by_path.items():
         out.append(Route(path, _dispatch(methods), methods=list(methods)))
@@ -148,3 +181,35 @@ def _dispatch(methods: dict[str, Callable[[Request], Awaitable[Response]]]
         return await methods[method](request)
 
     return endpoint
+
+
+def static_table(by_path: dict[str, dict[str, Endpoint]]) -> dict[str, dict[str, Endpoint]]:
+    """The entries of ``endpoints`` whose path has no ``{parameters}``."""
+    return {path: methods for path, methods in by_path.items() if "{" not in path}
+
+
+class FastRouter:
+    """Dispatch static paths with a dict lookup; anything else goes to ``fallback`` (Starlette's router).
+
+    Paths with parameters, the web UI, unknown paths and wrong methods (404/405) are all
+    left to the fallback, so their behaviour is Starlette's. Exceptions from an endpoint
+    propagate to the front middleware's error envelope, as they would through Starlette.
+    """
+
+    def __init__(self, table: dict[str, dict[str, Endpoint]], fallback: ASGIApp) -> None:
+        self.table = table
+        self.fallback = fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            methods = self.table.get(scope["path"])
+            if methods is not None:
+                method = scope["method"]
+                endpoint = methods.get("GET" if method == "HEAD" else method)
+                if endpoint is not None:
+                    scope["endpoint"] = endpoint
+                    scope["path_params"] = {}
+                    response = await endpoint(Request(scope, receive, send))
+                    await response(scope, receive, send)
+                    return
+        await self.fallback(scope, receive, send)

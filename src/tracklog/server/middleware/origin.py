@@ -19,9 +19,7 @@ import fnmatch
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from starlette.datastructures import Headers
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracklog.server.errors import json_error
 from tracklog.server.middleware.trusted_host import split_host
@@ -68,9 +66,10 @@ class _Origin:
                 and fnmatch.fnmatchcase(self.port, pattern.port))
 
 
-class OriginMiddleware:
-    def __init__(self, app: ASGIApp, allowed_origins: Iterable[str]) -> None:
-        self.app = app
+class OriginPolicy:
+    """Which origins may change state and receive CORS headers (used by the front middleware)."""
+
+    def __init__(self, allowed_origins: Iterable[str]) -> None:
         self.patterns = [p for p in (_Origin.parse(o) for o in (*DEFAULT_ALLOWED_ORIGINS, *allowed_origins))
                          if p is not None]
 
@@ -83,39 +82,8 @@ class OriginMiddleware:
             return True  # same origin
         return any(parsed.matches(p) for p in self.patterns)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        origin = headers.get("origin")
-        if origin is None:
-            await self.app(scope, receive, send)
-            return
-        method = scope["method"]
-        ok = self.allowed(origin, headers.get("host", ""))
-        if method == "OPTIONS" and "access-control-request-method" in headers:
-            requested = headers.get("access-control-request-headers")
-            await self._preflight(ok, origin, requested)(scope, receive, send)
-            return
-        if not ok and method in UNSAFE_METHODS:
-            await json_error(403, "PERMISSION_DENIED", "Cross-origin request blocked")(scope, receive, send)
-            return
-        if not ok:
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []),
-                                      (b"access-control-allow-origin", origin.encode("latin-1")),
-                                      (b"vary", b"Origin")]
-            await send(message)
-
-        await self.app(scope, receive, send_with_cors)
-
     @staticmethod
-    def _preflight(ok: bool, origin: str, requested_headers: str | None) -> Response:
+    def preflight(ok: bool, origin: str, requested_headers: str | None) -> Response:
         if not ok:
             return json_error(403, "PERMISSION_DENIED", "Cross-origin request blocked")
         return Response(status_code=204, headers={

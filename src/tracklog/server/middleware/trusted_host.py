@@ -1,5 +1,7 @@
 """Host-header allowlist against DNS rebinding and Host injection (403 otherwise; /health exempt).
 
+Enforced by the front middleware (``front.py``).
+
 Entries are matched against the hostname with the port stripped:
 
 * IP addresses (``10.0.0.5``, ``::1``) and networks (``10.0.0.0/8``) match only
@@ -17,10 +19,6 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from tracklog.server.errors import json_error
 
 DEFAULT_ALLOWED_HOSTS = ("localhost", "127.0.0.1", "::1")
 _IPV4_GLOB = re.compile(r"^[0-9*?.\[\]!-]+$")
@@ -94,24 +92,3 @@ class HostRules:
         if not re.fullmatch(r"[a-z0-9._-]+", host):
             return False
         return any(fnmatch.fnmatchcase(host, g) for g in self.name_globs)
-
-
-class TrustedHostMiddleware:
-    def __init__(self, app: ASGIApp, allowed_hosts: Iterable[str], exempt_paths: Iterable[str]) -> None:
-        self.app = app
-        self.rules = HostRules.build([*DEFAULT_ALLOWED_HOSTS, *allowed_hosts])
-        self.exempt = frozenset(exempt_paths)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.exempt:
-            await self.app(scope, receive, send)
-            return
-        host = ""
-        for name, value in scope["headers"]:
-            if name == b"host":
-                host = value.decode("latin-1")
-                break
-        if not self.rules.allows(host):
-            await json_error(403, "PERMISSION_DENIED", "Invalid Host header")(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
