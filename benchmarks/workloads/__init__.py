@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from benchmarks.workloads import (
     artifacts,
+    client_overhead,
     concurrency,
     log_batch,
     log_metric,
@@ -31,6 +32,7 @@ WORKLOADS: dict[str, Workload] = {
     "artifacts": artifacts.run,
     "concurrency": concurrency.run,
     "official_client": official_client.run,
+    "client_overhead": client_overhead.run,
 }
 
 __all__ = ["WORKLOADS", "Context", "Measurement", "Workload"]
