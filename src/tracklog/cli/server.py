@@ -78,6 +78,8 @@ def server(**values: Any) -> None:
     sys.stdout.flush()
     if settings.workers > 1:
         uvicorn.run("tracklog.server.asgi:app_from_env", factory=True, host=host, port=settings.port,
-                    workers=settings.workers, log_level="warning", proxy_headers=False)
+                    workers=settings.workers, log_level="warning", proxy_headers=False,
+                    timeout_graceful_shutdown=settings.graceful_timeout)
     else:
-        uvicorn.run(app, host=host, port=settings.port, log_level="warning", proxy_headers=False)
+        uvicorn.run(app, host=host, port=settings.port, log_level="warning", proxy_headers=False,
+                    timeout_graceful_shutdown=settings.graceful_timeout)

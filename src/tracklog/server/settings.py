@@ -71,6 +71,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Where proxied artifacts are stored (a local path or a storage URI)."),
     Setting("workers", ("-w", "--workers"), int, 1, "`1`", ("TRACKLOG_WORKERS", "MLFLOW_WORKERS"),
             "Number of uvicorn worker processes."),
+    Setting("graceful_timeout", ("--graceful-timeout",), int, 30, "`30`", ("TRACKLOG_GRACEFUL_TIMEOUT",),
+            "Seconds that requests in flight may take to finish after SIGTERM or Ctrl-C (new connections "
+            "are refused meanwhile); longer ones are then cut off. Keep it below your process "
+            "manager's stop timeout."),
     Setting("static_prefix", ("--static-prefix",), str, "", "none",
             ("TRACKLOG_STATIC_PREFIX", "MLFLOW_STATIC_PREFIX"),
             "Path prefix in front of every route, e.g. /mlflow."),
@@ -151,6 +155,7 @@ class Settings:
     serve_artifacts: bool = True
     artifacts_destination: str | None = None
     workers: int = 1
+    graceful_timeout: int = 30
     static_prefix: str = ""
     allowed_hosts: tuple[str, ...] = ()
     cors_allowed_origins: tuple[str, ...] = ()
