@@ -21,7 +21,9 @@ from tracklog.store.rest import RestStore
 pytestmark = [pytest.mark.timeout(600), pytest.mark.xdist_group("spool-mlflow")]
 
 
-@pytest.fixture(scope="module")
+# Session scope: xdist may interleave other modules' tests between these two, and a module
+# fixture would then start mlflow (slow) twice.
+@pytest.fixture(scope="session")
 def mlflow_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with running_server("mlflow", tmp_path_factory.mktemp("mlflow-server")) as url:
         yield url
