@@ -1,6 +1,10 @@
 import { useCallback, useEffect, useState } from "react";
 import { api } from "./api/client";
 import type { Experiment } from "./api/types";
+import { AccountPage } from "./auth/AccountPage";
+import { AdminPage } from "./auth/AdminPage";
+import { AuthMenu } from "./auth/AuthMenu";
+import { useSession } from "./auth/useSession";
 import { ExperimentSidebar } from "./experiments/ExperimentSidebar";
 import { RunPage } from "./run/RunPage";
 import { RunsPage } from "./runs/RunsPage";
@@ -12,6 +16,7 @@ import { useTheme } from "./ui/theme";
 export function App() {
   const route = useRoute();
   const [theme, toggleTheme] = useTheme();
+  const session = useSession();
   const [experiments, setExperiments] = useState<Experiment[] | null>(null);
   const [expError, setExpError] = useState<unknown>(null);
   const [expReload, setExpReload] = useState(0);
@@ -54,6 +59,8 @@ export function App() {
   else if (top === "runs" && runId) page = <RunPage runId={runId} query={route.query} experiments={experiments} />;
   else if (top === "runs" && runsState) page = <RunsPage state={runsState} experiments={experiments} />;
   else if (top === "experiments") page = null;
+  else if (top === "account") page = <AccountPage session={session} />;
+  else if (top === "access") page = <AdminPage session={session} experiments={experiments} />;
   else page = <Empty>Unknown page. <a href="#/">Go to the start page</a>.</Empty>;
 
   return (
@@ -62,6 +69,7 @@ export function App() {
         <a className="tl-brand" href="#/">tracklog</a>
         <span className="tl-muted">experiment tracking</span>
         <span className="tl-spacer" />
+        <AuthMenu session={session} />
         <Button small onClick={toggleTheme} aria-label="Toggle dark theme" title="Toggle light/dark theme">
           {theme === "dark" ? "☀ Light" : "☾ Dark"}
         </Button>

@@ -1,0 +1,21 @@
+import { useEffect, useState } from "react";
+import { ApiError } from "../api/client";
+import { authApi, type Session } from "./api";
+
+/** The signed-in user; `null` while loading or when the server runs without --auth (404). */
+export function useSession(): Session | null {
+  const [session, setSession] = useState<Session | null>(null);
+  useEffect(() => {
+    let live = true;
+    authApi
+      .session()
+      .then((s) => live && setSession(s))
+      .catch((e: unknown) => {
+        if (!(e instanceof ApiError && e.status === 404)) console.warn("session lookup failed", e);
+      });
+    return () => {
+      live = false;
+    };
+  }, []);
+  return session;
+}
