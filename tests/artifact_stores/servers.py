@@ -29,6 +29,9 @@ class StoreServer:
     proc: subprocess.Popen[bytes]
     folder: Path
     root: str  # the store URI below which the server keeps artifacts
+    kind: str = "local"  # local, s3, gcs, azure
+    mode: str = "proxied"  # or direct
+    emu: Emulator | None = None
 
 
 def store_root(kind: str, emu: Emulator | None, folder: Path) -> str:
@@ -95,7 +98,7 @@ def store_server(kind: str, emu: Emulator | None, folder: Path, *, proxied: bool
     while time.monotonic() < deadline and proc.poll() is None:
         try:
             if httpx.get(f"{url}/health", timeout=1).text == "OK":
-                return StoreServer(url, proc, folder, root)
+                return StoreServer(url, proc, folder, root, kind, "proxied" if proxied else "direct", emu)
         except httpx.HTTPError:
             time.sleep(0.05)
     proc.kill()
