@@ -52,6 +52,11 @@ def _workloads(args: argparse.Namespace) -> tuple[str, ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["ui"]:  # the browser benchmark of the web UI (benchmarks/ui_bench.py)
+        from benchmarks import ui_bench
+
+        return ui_bench.main(argv[1:])
     args = parser().parse_args(argv)
     if args.repeat is not None and args.repeat < 1:
         raise SystemExit("--repeat must be at least 1")

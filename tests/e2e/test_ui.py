@@ -131,7 +131,7 @@ def test_charts_drawn_on_run_page_and_for_selection(probe: PageProbe, server: Se
     # metrics named "<section>/<name>" are grouped into collapsible sections
     section = page.get_by_role("region", name="Metrics val/")
     section.locator("[data-metric='val/loss'] canvas").wait_for()
-    section.get_by_role("button", name=re.compile(r"val")).click()
+    section.locator("button.tl-section-toggle").click()
     assert section.locator("[data-metric='val/loss']").count() == 0
     probe.shot("08-run-charts")
 
