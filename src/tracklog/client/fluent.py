@@ -143,20 +143,21 @@ def _get_or_create_experiment(client: TrackingClient, name: str) -> Experiment:
 
 
 def _get_or_create_experiment_or_offline(client: TrackingClient, name: str) -> Experiment:
-    """As ``_get_or_create_experiment``; offline (server unreachable, spool on): a local stand-in."""
-    from tracklog.exceptions import TemporarilyUnavailable
+    """As ``_get_or_create_experiment``; with the server unreachable (and offline mode on), a stand-in."""
+    from tracklog.client.spool.offline import offline_allowed
 
-    spool = client._spool(None)
-    if spool is None or not spool.settings.offline:
+    if not client.tracking_uri.lower().startswith(("http://", "https://")) or not offline_allowed():
         return _get_or_create_experiment(client, name)
-    from tracklog.client.spool.offline import offline_experiment, probe_store
+    from tracklog.client.spool.offline import offline_experiment, probe_store, unreachable
+    from tracklog.exceptions import TemporarilyUnavailable
 
     probing = TrackingClient(client.tracking_uri)
     probing._store = probe_store(client.tracking_uri)  # give up quickly when the server is away
     try:
         return _get_or_create_experiment(probing, name)
-    except TemporarilyUnavailable:
-
+    except TemporarilyUnavailable as exc:
+        if not unreachable(exc):
+            return _get_or_create_experiment(client, name)  # busy, not away: the usual retries
         warnings.warn(
             f"tracklog: the tracking server {client.tracking_uri} cannot be reached; experiment {name!r} "
             "is used offline (its runs are created on the server when it is back, or by 'tracklog sync').",

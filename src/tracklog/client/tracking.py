@@ -197,7 +197,7 @@ class TrackingClient:
         if spool is not None and spool.settings.offline:
             from tracklog.client.spool.offline import create_run_or_offline
 
-            return create_run_or_offline(spool, str(experiment_id), user_id, start, tag_map, run_name)
+            return create_run_or_offline(spool, self.store, str(experiment_id), user_id, start, tag_map, run_name)
         return self.store.create_run(
             experiment_id=str(experiment_id),
             user_id=user_id,
