@@ -20,9 +20,11 @@ roll-up (deep zooms) scan only their own range.
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +33,7 @@ from sqlalchemy import ColumnElement, Connection, case, func, literal, select
 from tracklog.exceptions import InvalidArgument
 from tracklog.store.sampled import SAMPLED_MAX_POINTS, SAMPLED_MAX_RUNS, SampledPoint, SampledSeries
 from tracklog.store.sql import schema as s
-from tracklog.store.sql.db import chunks
+from tracklog.store.sql.db import Database, chunks
 from tracklog.store.sql.rows import DBL_MAX, decode_value
 from tracklog.store.sql.runs import run_row
 from tracklog.store.sql.schema import ValueKind
@@ -44,6 +46,8 @@ ROLLUP_BUCKETS = 4096
 #: Runs spanning fewer steps are always aggregated directly (cheap enough, nothing cached).
 ROLLUP_MIN_STEPS = 20_000
 ROLLUP_CACHE_ENTRIES = 64
+#: Roll-ups built at once (one connection each) when a request finds several missing.
+ROLLUP_THREADS = max(2, min(8, os.cpu_count() or 2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,10 @@ class RollupCache:
                 return None
             self._items.move_to_end((run_id, key))
             return item
+
+    def peek(self, run_id: str, key: str) -> _Rollup | None:
+        with self._lock:
+            return self._items.get((run_id, key))
 
     def put(self, run_id: str, key: str, rollup: _Rollup) -> None:
         with self._lock:
@@ -197,6 +205,44 @@ def get_metric_history_sampled(
         )
         out.append(SampledSeries(run_id, metric_key, points, sum(b.count for b in buckets), width))
     return out
+
+
+def warm_rollups(db: Database, cache: RollupCache, run_ids: Sequence[str], metric_key: str,
+                 max_points: int, threads: int = ROLLUP_THREADS) -> None:
+    """Build the missing roll-ups of a request's long runs concurrently, one connection each.
+
+    The request itself would build them one after another inside its read transaction; a
+    database (and SQLite, which releases the GIL while it scans) runs these scans in parallel.
+    Invalid arguments are left for the request to report."""
+    try:
+        check_sampled_args(run_ids, metric_key, max_points, None, None)
+    except InvalidArgument:
+        return
+    ids = list(dict.fromkeys(run_ids))
+
+    def plan(conn: Connection) -> list[tuple[str, int, tuple[Any, ...]]]:
+        prints = _fingerprints(conn, ids, metric_key)
+        todo = []
+        for run_id in ids:
+            cached = cache.peek(run_id, metric_key)
+            if cached is not None and cached.fingerprint == prints.get(run_id, ()):
+                continue
+            ext = _extent(conn, run_id, metric_key, None, None)
+            if ext is not None and ext[1] - ext[0] + 1 >= cache.min_steps:
+                todo.append((run_id, _rollup_width(ext, cache.buckets), prints.get(run_id, ())))
+        return todo
+
+    todo = db.read(plan)
+    if len(todo) < 2 or threads < 2:
+        return  # nothing to overlap: the request builds it
+
+    def build(item: tuple[str, int, tuple[Any, ...]]) -> None:
+        run_id, width, fingerprint = item
+        buckets = db.read(_aggregate, [run_id], metric_key, width, None, None)[run_id]
+        cache.put(run_id, metric_key, _Rollup(width, fingerprint, tuple(buckets)))
+
+    with ThreadPoolExecutor(max_workers=min(threads, len(todo)), thread_name_prefix="rollup") as pool:
+        list(pool.map(build, todo))
 
 
 def _rollup_width(extent: tuple[int, int], buckets: int) -> int:
