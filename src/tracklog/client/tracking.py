@@ -93,7 +93,7 @@ class TrackingClient:
 
         try:
             return spool_for(self._tracking_uri)
-        except (OSError, sqlite3.Error) as exc:  # no usable spool folder: log synchronously
+        except (OSError, ImportError, sqlite3.Error) as exc:  # no spool folder (or no flock): log synchronously
             warnings.warn(f"tracklog: cannot open a spool ({exc}); logging synchronously instead", stacklevel=3)
             self._async_default = False
             return None
