@@ -97,7 +97,7 @@ def _assert_collected(world: World, uris: dict[str, str]) -> None:
     for gone in ("old_run", "old_exp_run", "model"):
         assert not world.has_artifacts(uris[gone]), gone
     for rid in world.kept():
-        assert store.get_run(rid).data.param_dict == {"p": "1"}
+        assert {p.key: p.value for p in store.get_run(rid).data.param_list} == {"p": "1"}
         assert world.has_artifacts(uris[rid]), rid
     store.get_experiment(world.recent_exp)
 

@@ -6,6 +6,7 @@ reads its ``TRACKLOG_*`` variable or MLflow's ``MLFLOW_*`` name.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import time
@@ -18,6 +19,8 @@ import click
 from tracklog.server.settings import SETTINGS, Setting, Settings
 
 __all__ = ["server"]
+
+WORKER_HEALTHCHECK_S = 60
 
 
 def _option(row: Setting) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -54,6 +57,10 @@ def server(**values: Any) -> None:
 
     started = time.monotonic()
     settings = Settings.from_values(values).resolved()
+    from tracklog.server.observability.process import ProcessObservability
+
+    # Before the app exists: validates --log-format/--metrics-port, shares metrics between workers.
+    observability = ProcessObservability.setup(settings)
     assert settings.backend_store_uri is not None and settings.artifacts_destination is not None
     for uri in (settings.backend_store_uri, settings.artifacts_destination):
         directory = _local_dir(uri)
@@ -63,7 +70,12 @@ def server(**values: Any) -> None:
     # Open the store once here: SQLite schemas are created/migrated before any worker starts.
     from tracklog.server.asgi import build_app
 
-    app = build_app(settings)
+    try:
+        app = build_app(settings)
+        observability.start_metrics_port(app.state.context)
+    except BaseException:
+        observability.close()
+        raise
     os.environ.update(settings.to_env())
     host = settings.host
     shown = f"[{host}]" if ":" in host else host
@@ -76,10 +88,18 @@ def server(**values: Any) -> None:
     click.echo(f"tracklog server: open {url}/  (API docs: {url}/api/docs)  "
                f"[ready in {time.monotonic() - started:.2f}s]")
     sys.stdout.flush()
-    if settings.workers > 1:
-        uvicorn.run("tracklog.server.asgi:app_from_env", factory=True, host=host, port=settings.port,
-                    workers=settings.workers, log_level="warning", proxy_headers=False,
-                    timeout_graceful_shutdown=settings.graceful_timeout)
-    else:
-        uvicorn.run(app, host=host, port=settings.port, log_level="warning", proxy_headers=False,
-                    timeout_graceful_shutdown=settings.graceful_timeout)
+    logs: dict[str, Any] = {"log_level": "warning", "log_config": observability.log_config, "access_log": False}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        # uvicorn kills a worker that misses a 5 s ping; one still importing on a busy host would be
+        # killed and restarted forever.
+        logs["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_S
+    try:
+        if settings.workers > 1:
+            uvicorn.run("tracklog.server.asgi:app_from_env", factory=True, host=host, port=settings.port,
+                        workers=settings.workers, proxy_headers=False,
+                        timeout_graceful_shutdown=settings.graceful_timeout, **logs)
+        else:
+            uvicorn.run(app, host=host, port=settings.port, proxy_headers=False,
+                        timeout_graceful_shutdown=settings.graceful_timeout, **logs)
+    finally:
+        observability.close()

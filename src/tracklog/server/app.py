@@ -35,6 +35,7 @@ from tracklog.server.errors import error_response
 from tracklog.server.middleware.auth import AuthMiddleware
 from tracklog.server.middleware.front import FrontMiddleware
 from tracklog.server.middleware.json_body import JsonBodyMiddleware, JsonBodyRules
+from tracklog.server.middleware.metrics import InstrumentationMiddleware
 from tracklog.server.routing import (
     AJAX,
     Endpoint,
@@ -123,6 +124,7 @@ def create_app(
         routes = [Mount(prefix, routes=routes)]
     json_rules = JsonBodyRules(settings.max_json_body_bytes, tuple(prefix + p for p in RAW_BODY_PATHS))
     middleware = [
+        Middleware(InstrumentationMiddleware, context=ctx),  # outermost: request id, metrics
         Middleware(FrontMiddleware, allowed_hosts=_allowed_hosts(settings), exempt_paths=(f"{prefix}/health",),
                    allowed_origins=settings.cors_allowed_origins, json_rules=None if auth else json_rules),
     ]

@@ -110,6 +110,16 @@ SETTINGS: tuple[Setting, ...] = (
             ("TRACKLOG_AUTH_SECURE_COOKIES",),
             "With --auth: always mark the sign-in cookies Secure (they are anyway when the request "
             "arrives over https); turn on behind a TLS-terminating proxy.", bool_pair=True),
+    Setting("log_format", ("--log-format",), str, "text", "`text`", ("TRACKLOG_LOG_FORMAT",),
+            "Log line format: text, or json (one object per line with time, level, logger, message and "
+            "the request id; see docs/deploy.md)."),
+    Setting("access_log", ("--access-log/--no-access-log",), bool, False, "off", ("TRACKLOG_ACCESS_LOG",),
+            "Log one line per request on tracklog.access: method, route template, status, duration, "
+            "user and request id.", bool_pair=True),
+    Setting("metrics_port", ("--metrics-port",), int, None, "none (served at /metrics)",
+            ("TRACKLOG_METRICS_PORT",),
+            "Serve Prometheus metrics on this port of --host (no authentication; keep it firewalled) "
+            "instead of at /metrics on the main port (admins only with --auth)."),
 )
 
 
@@ -165,6 +175,9 @@ class Settings:
     auth_trusted_proxies: tuple[str, ...] = ()
     auth_session_hours: int = 12
     auth_secure_cookies: bool = False
+    log_format: str = "text"
+    access_log: bool = False
+    metrics_port: int | None = None
     max_json_body_bytes: int = field(default=DEFAULT_JSON_BODY_LIMIT)
 
     def resolved(self, cwd: str | os.PathLike[str] | None = None) -> Settings:

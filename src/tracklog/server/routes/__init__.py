@@ -10,6 +10,7 @@ from tracklog.server.routes import (
     logged_models,
     metrics,
     misc,
+    operations,
     runs,
     sessions,
     ui_metrics,
@@ -27,6 +28,7 @@ TABLES: tuple[RouteTable, ...] = (
     sessions.table,
     groups.table,
     ui_metrics.table,
+    operations.table,  # last: /metrics
 )
 
 __all__ = ["TABLES"]
