@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from http.cookies import SimpleCookie
+from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.auth.helpers import ADMIN, PASSWORD, AuthWorld, basic
+from tests.auth.helpers import ADMIN, PASSWORD, AuthWorld, basic, make_world
 
 from tracklog.auth.sessions import CSRF_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE
 
@@ -62,11 +63,26 @@ def test_sign_in_sets_hardened_cookies_and_opens_the_ui(world: AuthWorld) -> Non
     assert store.sessions.user_id_for(secret, 0) is None
 
 
-def test_secure_flag_over_https_and_by_setting(world: AuthWorld) -> None:
-    world.client.base_url = "https://localhost:5000"  # type: ignore[assignment]
+def test_secure_flag_over_https_and_by_setting(world: AuthWorld, tmp_path: Path, auth_template_db: Path) -> None:
+    world.client.base_url = "https://localhost:5000"
     r = sign_in(world)
     assert r.status_code == 303
     assert all(c["secure"] for c in _set_cookies(r).values())
+    # behind a TLS-terminating proxy tracklog sees http: --auth-secure-cookies marks them anyway
+    from tracklog.store.registry import get_store
+
+    (tmp_path / "secure").mkdir()
+    for secure_world in make_world(tmp_path / "secure", auth_template_db, get_store, auth=True,
+                                   auth_secure_cookies=True):
+        page = secure_world.client.get("/signin")
+        assert _set_cookies(page)[SIGNIN_COOKIE]["secure"]
+        token = _set_cookies(page)[SIGNIN_COOKIE].value
+        # the browser speaks https to the proxy (so it sends Secure cookies); tracklog sees http
+        secure_world.client.cookies.clear()
+        r = secure_world.client.post("/signin", data={"username": ADMIN[0], "password": ADMIN[1], "csrf": token},
+                                     headers={"Cookie": f"{SIGNIN_COOKIE}={token}"}, follow_redirects=False)
+        assert r.status_code == 303 and str(secure_world.client.base_url).startswith("http://")
+        assert all(c["secure"] for c in _set_cookies(r).values())
 
 
 def test_wrong_password_and_missing_form_token_are_refused(world: AuthWorld) -> None:
