@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import Any
 
 from tracklog.entities import (
     DatasetInput,
@@ -191,6 +192,19 @@ class TrackingStore(ABC):
         page_token: str | None = None,
     ) -> PagedList[Metric]:
         """Every point of one metric, ordered by step then timestamp."""
+
+    def get_metric_history_wire(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The page of ``get_metric_history`` in wire form (``Metric.to_dict()``), and its token.
+
+        Backends may serialize rows directly instead of building entities first."""
+        page = self.get_metric_history(run_id, metric_key, max_results, page_token)
+        return [m.to_dict() for m in page], page.token
 
     @abstractmethod
     def get_metric_history_bulk_interval(

@@ -27,11 +27,11 @@ def get_history(ctx: ServerContext, p: Params) -> dict[str, Any]:
         raise InvalidArgument("max_results must be a positive integer")
     if max_results is not None:
         max_results = min(max_results, METRIC_HISTORY_MAX_RESULTS)
-    page = ctx.store.get_metric_history(
+    metrics, token = ctx.store.get_metric_history_wire(
         p.run_id(), p.req_str("metric_key"), max_results=max_results,
         page_token=p.opt_str("page_token") or None,
     )
-    return paged("metrics", [m.to_dict() for m in page], page.token)
+    return paged("metrics", metrics, token)
 
 
 @table.json("GET", f"{API}/metrics/get-history-bulk-interval",

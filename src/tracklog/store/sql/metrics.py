@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, or_, select
 
 from tracklog.entities import Metric, Param, RunTag
 from tracklog.exceptions import InvalidArgument, NotFound
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.dialect import insert_ignore, insert_ignore_bulk
 from tracklog.store.sql.latest import upsert_latest
-from tracklog.store.sql.paging import decode_token, encode_token
-from tracklog.store.sql.rows import encode_value, metric_from_row
+from tracklog.store.sql.paging import decode_after, encode_after
+from tracklog.store.sql.rows import decode_value, encode_value, history_wire, metric_from_row
 from tracklog.store.sql.runs import active_run_row, run_row, write_tags
 from tracklog.validation import validate_batch, validate_key, validate_max_results, validate_run_id
 
@@ -93,6 +93,52 @@ def _check_models_exist(conn: Connection, model_ids: set[str]) -> None:
         raise NotFound(f"Logged model with ID {missing[0]!r} not found (a metric names it as model_id)")
 
 
+def _history_page(
+    conn: Connection,
+    run_id: str,
+    metric_key: str,
+    max_results: int | None,
+    page_token: str | None,
+) -> tuple[list[Any], str | None]:
+    """(step, timestamp, value_kind, value) rows of one page, and the next page's token.
+
+    Keyset paging on the primary-key order: a page starts after the sort key of the
+    previous page's last row, so every page is one index range scan, however deep."""
+    run_row(conn, run_id)
+    if max_results is not None:
+        validate_max_results(max_results, 1, 2**31 - 1)
+    after = decode_after(page_token, (int, int, int, float))
+    m = s.metrics
+    query = (
+        select(m.c.step, m.c.timestamp, m.c.value_kind, m.c.value)
+        .where(m.c.run_uuid == run_id, m.c.key == metric_key)
+        .order_by(m.c.step, m.c.timestamp, m.c.value_kind, m.c.value)
+    )
+    if after is not None:
+        step, timestamp, kind, value = after
+        # (step, timestamp, value_kind, value) > after, spelled out (row values are not portable);
+        # the leading "step >=" gives every database an index range to start from.
+        query = query.where(m.c.step >= step, or_(
+            m.c.step > step,
+            and_(m.c.step == step, or_(
+                m.c.timestamp > timestamp,
+                and_(m.c.timestamp == timestamp, or_(
+                    m.c.value_kind > kind,
+                    and_(m.c.value_kind == kind, m.c.value > value),
+                )),
+            )),
+        ))
+    if max_results is not None:
+        query = query.limit(max_results + 1)
+    rows = list(conn.execute(query))
+    token = None
+    if max_results is not None and len(rows) > max_results:
+        rows = rows[:max_results]
+        last = rows[-1]
+        token = encode_after((int(last[0]), int(last[1]), int(last[2]), float(last[3])))
+    return rows, token
+
+
 def get_metric_history(
     conn: Connection,
     run_id: str,
@@ -100,26 +146,21 @@ def get_metric_history(
     max_results: int | None,
     page_token: str | None,
 ) -> tuple[list[Metric], str | None]:
-    run_row(conn, run_id)
-    if max_results is not None:
-        validate_max_results(max_results, 1, 2**31 - 1)
-    offset = decode_token(page_token)
-    m = s.metrics
-    query = (
-        select(m.c.key, m.c.step, m.c.timestamp, m.c.value_kind, m.c.value)
-        .where(m.c.run_uuid == run_id, m.c.key == metric_key)
-        .order_by(m.c.step, m.c.timestamp, m.c.value_kind, m.c.value)
-    )
-    if max_results is not None:
-        query = query.limit(max_results + 1)
-    if offset:
-        query = query.offset(offset)
-    rows = list(conn.execute(query))
-    token = None
-    if max_results is not None and len(rows) > max_results:
-        rows = rows[:max_results]
-        token = encode_token(offset + max_results)
-    return [metric_from_row(r, run_id=run_id) for r in rows], token
+    rows, token = _history_page(conn, run_id, metric_key, max_results, page_token)
+    return [Metric(metric_key, decode_value(kind, value), int(timestamp), int(step), run_id=run_id)
+            for step, timestamp, kind, value in rows], token
+
+
+def get_metric_history_wire(
+    conn: Connection,
+    run_id: str,
+    metric_key: str,
+    max_results: int | None,
+    page_token: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """``get_metric_history`` already in wire form (what the REST endpoint returns)."""
+    rows, token = _history_page(conn, run_id, metric_key, max_results, page_token)
+    return history_wire(rows, metric_key, run_id), token
 
 
 def sample_steps(steps: list[int], max_results: int) -> list[int]:

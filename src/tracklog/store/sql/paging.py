@@ -1,4 +1,9 @@
-"""Opaque page tokens: base64 of a JSON object, validated on the way back in."""
+"""Opaque page tokens: base64 of a JSON object, validated on the way back in.
+
+Offset tokens (``{"offset": n}``) serve searches; keyset tokens (``{"after": [...]}``,
+the sort key of the last row served) serve metric history, whose pages must not
+re-walk the index from the start (``OFFSET`` makes paging quadratic).
+"""
 
 from __future__ import annotations
 
@@ -17,10 +22,7 @@ def encode_token(offset: int, **context: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload, sort_keys=True).encode()).decode()
 
 
-def decode_token(token: str | None, **expected: Any) -> int:
-    """The offset carried by ``token`` (0 when absent); checks any embedded request fields."""
-    if not token:
-        return 0
+def _payload(token: str) -> dict[str, Any]:
     if not isinstance(token, str) or len(token) > _MAX_TOKEN_LENGTH:
         raise InvalidArgument("Invalid page token")
     try:
@@ -29,6 +31,34 @@ def decode_token(token: str | None, **expected: Any) -> int:
         raise InvalidArgument(f"Invalid page token {token[:100]!r}: not a tracklog page token") from None
     if not isinstance(payload, dict):
         raise InvalidArgument("Invalid page token: not a tracklog page token")
+    return payload
+
+
+def encode_after(key: tuple[Any, ...]) -> str:
+    """A keyset token: resume after the row whose sort key is ``key`` (ints and floats)."""
+    return base64.urlsafe_b64encode(json.dumps({"after": list(key)}).encode()).decode()
+
+
+def decode_after(token: str | None, kinds: tuple[type, ...]) -> tuple[Any, ...] | None:
+    """The sort key carried by a keyset token (None when absent); ``kinds`` types each part."""
+    if not token:
+        return None
+    after = _payload(token).get("after")
+    if not isinstance(after, list) or len(after) != len(kinds):
+        raise InvalidArgument("Invalid page token: bad position")
+    out: list[Any] = []
+    for value, kind in zip(after, kinds, strict=True):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and isinstance(value, float)):
+            raise InvalidArgument("Invalid page token: bad position")
+        out.append(kind(value))
+    return tuple(out)
+
+
+def decode_token(token: str | None, **expected: Any) -> int:
+    """The offset carried by ``token`` (0 when absent); checks any embedded request fields."""
+    if not token:
+        return 0
+    payload = _payload(token)
     offset = payload.get("offset")
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise InvalidArgument("Invalid page token: bad offset")

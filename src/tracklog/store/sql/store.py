@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
@@ -212,6 +213,15 @@ class SqlStore(TrackingStore):
         )
         return PagedList(items, token)
 
+    def get_metric_history_wire(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        return self._db.read(metric_ops.get_metric_history_wire, run_id, metric_key, max_results, page_token)
+
     def get_metric_history_bulk_interval(
         self,
         run_ids: Sequence[str],
@@ -233,7 +243,6 @@ class SqlStore(TrackingStore):
         min_step: int | None = None,
         max_step: int | None = None,
     ) -> list[SampledSeries]:
-        sampling.warm_rollups(self._db, self._rollups, run_ids, metric_key, max_points)
         return self._db.read(sampling.get_metric_history_sampled, self._rollups, run_ids, metric_key,
                              max_points, min_step, max_step)
 
