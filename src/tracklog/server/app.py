@@ -62,6 +62,7 @@ RAW_BODY_PATHS = (
     "/api/2.0/mlflow-artifacts/artifacts/",
     "/ajax-api/2.0/mlflow-artifacts/artifacts/",
     f"{AJAX}/upload-artifact",
+    "/signin",  # the sign-in page's HTML form (urlencoded; see routes/sessions.py)
 )
 
 
@@ -150,7 +151,11 @@ def _auth_service(settings: Settings) -> AuthService:
         default = Level.parse(settings.auth_default_permission)
     except ValueError as exc:
         raise InvalidArgument(f"--auth-default-permission: {exc}") from None
-    config = AuthConfig(default, settings.auth_proxy_header or None, settings.auth_trusted_proxies)
+    if settings.auth_session_hours < 1:
+        raise InvalidArgument("--auth-session-hours must be at least 1")
+    config = AuthConfig(default, settings.auth_proxy_header or None, settings.auth_trusted_proxies,
+                        session_lifetime=settings.auth_session_hours * 3600.0,
+                        secure_cookies=settings.auth_secure_cookies)
     service = AuthService(AuthStore(settings.backend_store_uri), config)
     username = os.environ.get("TRACKLOG_ADMIN_USERNAME", "").strip()
     password = os.environ.get("TRACKLOG_ADMIN_PASSWORD", "")
