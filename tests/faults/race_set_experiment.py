@@ -34,7 +34,12 @@ def _child(url: str, name: str, flavor: str, barrier: Any, out: Any) -> None:
 
 def main(url: str, name: str, processes: int, flavor: str) -> None:
     if flavor == "mlflow":
-        import mlflow  # noqa: F401 - imported once before forking
+        import mlflow
+        from mlflow.tracking import MlflowClient
+
+        # Resolve the tracking store (entry points, plugins) once, before forking; no request yet.
+        mlflow.set_tracking_uri(url)
+        MlflowClient()
     else:
         # tracklog imports lazily: load what set_experiment needs once, not in 50 children.
         import httpx  # noqa: F401
