@@ -18,9 +18,7 @@ def pg_cluster() -> Iterator[PgCluster]:
         cluster.destroy()
 
 
-@pytest.fixture
-def shared_pg_database() -> Iterator[str]:
-    """A throw-away database on the machine's shared PostgreSQL (never restarted)."""
+def _throwaway_database() -> Iterator[str]:
     from sqlalchemy import create_engine, text
 
     name = f"tracklog_faults_{uuid.uuid4().hex[:10]}"
@@ -40,3 +38,15 @@ def shared_pg_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@pytest.fixture
+def shared_pg_database() -> Iterator[str]:
+    """A throw-away database on the machine's shared PostgreSQL (never restarted)."""
+    yield from _throwaway_database()
+
+
+@pytest.fixture(scope="module")
+def module_pg_database() -> Iterator[str]:
+    """Like ``shared_pg_database``, for a whole test module."""
+    yield from _throwaway_database()

@@ -33,7 +33,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     if request.param == "sqlite":
         uri = f"sqlite:///{tmp / 'db' / 'tracking.db'}"
     else:
-        uri = request.getfixturevalue("pg_cluster").create_database()
+        uri = str(request.getfixturevalue("module_pg_database"))
     srv = ServerProcess(tmp / "srv", uri, workers=2)
     srv.start()
     yield srv
