@@ -36,6 +36,9 @@ def parser() -> argparse.ArgumentParser:
                    help="virtualenv holding mlflow (created and reused; default: .bench/mlflow-venv)")
     p.add_argument("--mlflow-no-jobs", action="store_true",
                    help="start mlflow with MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false (no background job runner)")
+    p.add_argument("--populate", choices=("rest", "bulk"), default="rest",
+                   help="how the search and history data sets are grown: rest (every run and point through "
+                        "the API) or bulk (one template through the API, then SQL copies; SQLite only)")
     p.add_argument("--no-import-time", action="store_true", help="skip the client import-time figure")
     p.add_argument("--workdir", type=Path, help="where databases, artifacts and logs go (default: .bench/run-*)")
     p.add_argument("--keep", action="store_true", help="keep the work directory afterwards")
@@ -71,7 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         keep=args.keep,
         import_time=not args.no_import_time,
         mlflow_jobs=not args.mlflow_no_jobs,
+        populate=args.populate,
     )
+    if args.populate == "bulk" and args.backend != "sqlite":
+        raise SystemExit("--populate bulk works on --backend sqlite only")
     progress = Console(stderr=True)
     try:
         results = Runner(options, progress).run()

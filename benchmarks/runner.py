@@ -45,6 +45,7 @@ class Options:
     keep: bool = False
     import_time: bool = True
     mlflow_jobs: bool = True  # mlflow's background job runner, on by default in mlflow 3.x
+    populate: str = "rest"  # or "bulk" (SQLite only): see benchmarks/bulk.py
 
 
 def _sigterm_as_interrupt(signum: int, frame: object) -> None:
@@ -106,9 +107,11 @@ class Runner:
     def _run_servers(self, stack: contextlib.ExitStack, base: Path) -> None:
         databases = stack.enter_context(Databases(self.opts.backend, base))
         servers = []
+        db_paths: dict[str, Path | None] = {}
         for name in self.opts.servers:
-            server = _make_server(name, free_port(), databases.new_uri(name), base, self.bench_python,
-                                  self.opts.mlflow_jobs)
+            uri = databases.new_uri(name)
+            db_paths[name] = Path(uri.removeprefix("sqlite:///")) if uri.startswith("sqlite:///") else None
+            server = _make_server(name, free_port(), uri, base, self.bench_python, self.opts.mlflow_jobs)
             stack.callback(server.stop)
             # one at a time, so start-up is timed without the other server competing for the CPU
             server.start()
@@ -125,7 +128,8 @@ class Runner:
             rest = stack.enter_context(Rest(server.base_url))
             workdir = base / server.name
             contexts[server.name] = Context(server.name, server.base_url, rest, self.opts.scale, workdir,
-                                            client_python=self.client_python, server_cpu=server.cpu_seconds)
+                                            client_python=self.client_python, server_cpu=server.cpu_seconds,
+                                            populate=self.opts.populate, db_path=db_paths[server.name])
         with RssSampler(servers) as sampler:
             self._repetitions(servers, contexts)
         for server in servers:

@@ -39,6 +39,8 @@ class Context:
     rep: int = 0
     client_python: Path | None = None
     server_cpu: Callable[[], float] = lambda: math.nan  # CPU seconds used so far by the server tree
+    populate: str = "rest"  # "bulk": grow large data sets with SQL (benchmarks/bulk.py)
+    db_path: Path | None = None  # the server's SQLite file (bulk populate)
     state: dict[str, Any] = field(default_factory=dict)
 
 
