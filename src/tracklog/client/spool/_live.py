@@ -69,19 +69,19 @@ class LiveSpool:
     # -- the hot path ------------------------------------------------------------------------
     def log_metric(self, run_id: str, key: str, value: float, timestamp: int, step: int,
                    extra: str | None = None) -> None:
-        if self.error_pending:
-            self.raise_errors()
         self._queue.append((next(self._seq), run_id, METRIC, key, value, timestamp, step, extra))
+        if self.error_pending:  # an earlier write was refused: say so (this one is queued)
+            self.raise_errors()
 
     def log_param(self, run_id: str, key: str, value: str) -> None:
-        if self.error_pending:
-            self.raise_errors()
         self._queue.append((next(self._seq), run_id, PARAM, key, value, None, None, None))
+        if self.error_pending:  # an earlier write was refused: say so (this one is queued)
+            self.raise_errors()
 
     def set_tag(self, run_id: str, key: str, value: str) -> None:
-        if self.error_pending:
-            self.raise_errors()
         self._queue.append((next(self._seq), run_id, TAG, key, value, None, None, None))
+        if self.error_pending:  # an earlier write was refused: say so (this one is queued)
+            self.raise_errors()
 
     def terminate(self, run_id: str, status: RunStatus, end_time: int) -> None:
         extra = json.dumps({"status": status.value, "end_time": end_time})
