@@ -13,7 +13,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from benchmarks.workloads.base import Context, Measurement, bounded
+from benchmarks.workloads.base import Context, CpuMeter, Measurement, bounded
 
 MB = 1024 * 1024
 PARALLEL = 8
@@ -33,7 +33,8 @@ def run(ctx: Context) -> list[Measurement]:
     big = _payload(ctx)
 
     began = time.perf_counter()
-    rest.put_artifact(f"{root}/large.bin", big)
+    with CpuMeter(ctx) as large_cpu:
+        rest.put_artifact(f"{root}/large.bin", big)
     up = time.perf_counter() - began
     began = time.perf_counter()
     size = rest.get_artifact(f"{root}/large.bin")
@@ -43,9 +44,10 @@ def run(ctx: Context) -> list[Measurement]:
 
     small = os.urandom(scale.artifact_small_bytes)
     began, sent = time.perf_counter(), 0
-    for i in bounded(scale.artifact_small_files, scale.loop_seconds):
-        rest.put_artifact(f"{root}/small/f{i:05d}.txt", small)
-        sent += 1
+    with CpuMeter(ctx) as small_cpu:
+        for i in bounded(scale.artifact_small_files, scale.loop_seconds):
+            rest.put_artifact(f"{root}/small/f{i:05d}.txt", small)
+            sent += 1
     small_up = time.perf_counter() - began
     began = time.perf_counter()
     for i in range(sent):
@@ -67,8 +69,12 @@ def run(ctx: Context) -> list[Measurement]:
     return [
         Measurement("artifacts", "large upload", "MB/s", mb / up, "higher", detail=f"{mb:.0f} MB"),
         Measurement("artifacts", "large download", "MB/s", mb / down, "higher", detail=f"{mb:.0f} MB"),
+        Measurement("artifacts", "server CPU per large upload", "ms/MB", large_cpu.seconds * 1000 / mb, "lower",
+                    detail=f"{mb:.0f} MB"),
         Measurement("artifacts", "small upload", "files/s", sent / small_up, "higher", detail=files),
         Measurement("artifacts", "small download", "files/s", sent / small_down, "higher", detail=files),
+        Measurement("artifacts", "server CPU per small upload", "ms", small_cpu.per_call_ms(sent), "lower",
+                    detail=files),
         Measurement("artifacts", "small upload, parallel", "files/s", sent / par_up, "higher", detail=par),
         Measurement("artifacts", "small download, parallel", "files/s", sent / par_down, "higher", detail=par),
     ]

@@ -348,3 +348,32 @@ def test_missing_extra_names_the_pip_command(
     uri = {"s3": "s3://b/p", "gs": "gs://b/p", "wasbs": "wasbs://c@a.blob.core.windows.net/p"}[scheme]
     with pytest.raises(MissingExtra, match=rf"pip install 'tracklog\[{extra}\]'"):
         get_repository(uri)
+
+
+# -- Azure: SAS URLs with the account key ------------------------------------------------------
+
+
+def test_azure_presigned_urls(azure_repo: Any) -> None:
+    assert azure_repo.can_presign()
+    azure_repo.write_stream("sas/read.txt", iter([b"read me via SAS"]))
+    status, body, _ = http("GET", azure_repo.presigned_download_url("sas/read.txt", 60))
+    assert (status, body) == (200, b"read me via SAS")
+    put = urllib.request.Request(azure_repo.presigned_upload_url("sas/up.txt", 60), data=b"uploaded", method="PUT",
+                                 headers={"x-ms-blob-type": "BlockBlob"})
+    with urllib.request.urlopen(put) as response:
+        assert response.status == 201
+    assert azure_repo.open_read("sas/up.txt").read() == b"uploaded"
+    with pytest.raises(InvalidArgument):
+        azure_repo.presigned_download_url("../outside.txt")
+
+
+def test_azure_without_an_account_key_cannot_presign(azurite: Emulator) -> None:
+    from tracklog.artifacts.azure import AzureArtifactRepository
+    from tracklog.exceptions import NotImplementedByServer
+
+    uri = f"wasbs://c@{AZ_ACCOUNT}.blob.core.windows.net/p"
+    options = {"account_name": AZ_ACCOUNT, "sas_token": "sv=2020-01-01&sig=x"}
+    repo = AzureArtifactRepository(uri, storage_options=options)
+    assert not repo.can_presign()
+    with pytest.raises(NotImplementedByServer):
+        repo.presigned_download_url("f.txt")

@@ -115,6 +115,18 @@ def _check_listing(listed: list[Any], tree: Path) -> None:
     assert sorted((f.path, f.is_dir, f.file_size if not f.is_dir else None) for f in listed) == expected
 
 
+# What /server-info advertises per destination: (multipart uploads, presigned downloads).
+CAPABILITIES = {"local": (False, False), "s3": (True, True), "gcs": (False, False), "azure": (False, True)}
+
+
+def test_server_info_advertises_what_the_destination_supports(env: StoreServer) -> None:
+    import httpx
+
+    info = httpx.get(f"{env.url}/api/3.0/mlflow/server-info", timeout=60).json()
+    expected = CAPABILITIES[env.kind] if env.mode == "proxied" else (False, False)
+    assert (info["multipart_uploads_enabled"], info["multipart_downloads_enabled"]) == expected
+
+
 def test_tracklog_client_roundtrip(env: StoreServer, tmp_path: Path) -> None:
     from tracklog import TrackingClient
     from tracklog.artifacts import get_repository
@@ -196,3 +208,33 @@ def _plant(env: StoreServer, run: Any, count: int) -> None:
     options = {"s3": s3_options, "gcs": gcs_options, "azure": azure_options}[kind](emu)
     repo: Any = get_repository(env.root, storage_options=options)
     repo.fs.pipe({f"{repo.root}/{rel}": data for rel, data in objects.items()})
+
+
+def test_run_presigned_urls(env: StoreServer) -> None:
+    """``artifacts/presigned-upload-url`` / ``presigned-download-url`` on runs stored directly in S3/Azure."""
+    import httpx
+
+    from tracklog import TrackingClient
+
+    client = TrackingClient(env.url)
+    run_id = client.create_run(client.create_experiment(f"sign-{os.urandom(4).hex()}")).info.run_id
+    api = f"{env.url}/api/2.0/mlflow/artifacts"
+    http = httpx.Client(timeout=60)  # the shared CI machine can be slow
+    up = http.post(f"{api}/presigned-upload-url", json={"run_id": run_id, "path": "p/up.txt", "expiration": 60})
+    if env.mode == "proxied":
+        assert up.status_code == 400 and up.json()["error_code"] == "INVALID_PARAMETER_VALUE", up.text
+        return
+    if not CAPABILITIES[env.kind][1]:
+        assert up.status_code == 501 and up.json()["error_code"] == "NOT_IMPLEMENTED", up.text
+        return
+    assert up.status_code == 200, up.text
+    headers = {"x-ms-blob-type": "BlockBlob"} if env.kind == "azure" else {}
+    assert http.put(up.json()["presigned_url"], content=b"signed bytes", headers=headers).status_code in (200, 201)
+    assert [(f.path, f.file_size) for f in client.list_artifacts(run_id, "p")] == [("p/up.txt", 12)]
+    down = http.post(f"{api}/presigned-download-url", json={"run_id": run_id, "path": "p/up.txt"}).json()
+    assert down["file_size"] == 12
+    assert http.get(down["presigned_url"]).content == b"signed bytes"
+    bad = http.post(f"{api}/presigned-download-url", json={"run_id": run_id, "path": "p/up.txt", "expiration": 0})
+    assert bad.status_code == 400
+    outside = http.post(f"{api}/presigned-upload-url", json={"run_id": run_id, "path": "../../x"})
+    assert outside.status_code == 400

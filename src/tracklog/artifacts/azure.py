@@ -12,6 +12,11 @@ Credentials, first match wins: ``storage_options``, then
 ``AZURE_STORAGE_SAS_TOKEN``, then ``DefaultAzureCredential`` (environment,
 workload/managed identity, Azure CLI). ADLS Gen2 accounts are reached through
 their blob endpoint, which serves hierarchical-namespace accounts too.
+
+With an account key (in the connection string or the environment) the
+repository also hands out SAS URLs (``PresignedUrls``): read-only for
+downloads, create/write for uploads. Without one (token credentials) it
+cannot sign, and :meth:`AzureArtifactRepository.can_presign` says so.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from urllib.parse import urlsplit
 import adlfs  # a missing 'azure' extra must fail at import (the registry turns it into MissingExtra)
 
 from tracklog.artifacts._fsspec import FsspecArtifactRepository, root_prefix
-from tracklog.exceptions import InvalidArgument
+from tracklog.artifacts.paths import invalid_path, safe_relpath
+from tracklog.exceptions import InvalidArgument, NotImplementedByServer
 
 __all__ = ["AzureArtifactRepository", "azure_filesystem", "parse_azure_uri"]
 
@@ -97,3 +103,50 @@ class AzureArtifactRepository(FsspecArtifactRepository):
         self.prefix = prefix
         fs = azure_filesystem(account, **(storage_options or {}))
         super().__init__(root_uri, fs, f"{container}/{prefix}" if prefix else container)
+
+    # -- PresignedUrls (SAS, needs the account key) ---------------------------
+
+    def can_presign(self) -> bool:
+        return self._signing_key() is not None
+
+    def presigned_download_url(self, path: str, expiration_s: int = 900) -> str:
+        return self._sas_url(path, expiration_s, read=True)
+
+    def presigned_upload_url(self, path: str, expiration_s: int = 900) -> str:
+        return self._sas_url(path, expiration_s, create=True, write=True)
+
+    def _signing_key(self) -> tuple[str, str] | None:
+        """(account name, account key) from the connection string or the filesystem, if any."""
+        connection_string = getattr(self.fs, "connection_string", None)
+        if connection_string:
+            fields = dict(
+                part.split("=", 1) for part in str(connection_string).split(";") if "=" in part
+            )
+            name, key = fields.get("AccountName"), fields.get("AccountKey")
+            return (name, key) if name and key else None
+        key = getattr(self.fs, "account_key", None)
+        name = getattr(self.fs, "account_name", None)
+        return (str(name), str(key)) if key and name else None
+
+    def _sas_url(self, path: str, expiration_s: int, **permissions: bool) -> str:
+        from datetime import UTC, datetime, timedelta
+
+        from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+
+        rel = safe_relpath(path)
+        if not rel:
+            raise invalid_path("a file name is required")
+        signing = self._signing_key()
+        if signing is None:
+            raise NotImplementedByServer("Presigned URLs on Azure need the storage account key")
+        blob = self._key(rel).split("/", 1)[1]
+        sas = generate_blob_sas(
+            account_name=signing[0],
+            container_name=self.container,
+            blob_name=blob,
+            account_key=signing[1],
+            permission=BlobSasPermissions(**permissions),
+            expiry=datetime.now(UTC) + timedelta(seconds=expiration_s),
+        )
+        url = self.fs.service_client.get_blob_client(self.container, blob).url
+        return f"{url}?{sas}"

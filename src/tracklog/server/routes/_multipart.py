@@ -20,6 +20,10 @@ the object only then) and ``abort`` drops the staged parts.
 file_size}`` for repositories that implement
 :class:`~tracklog.artifacts.base.PresignedUrls`, else 501 (the client then
 downloads through the proxy).
+
+``POST /api/2.0/mlflow/artifacts/presigned-upload-url`` and
+``presigned-download-url`` (``run_id``, ``path``, ``expiration``) do the same
+for a run whose artifacts live directly in a store (not proxied).
 """
 
 from __future__ import annotations
@@ -41,7 +45,9 @@ MAX_PARTS = 10_000
 # The official client falls back to a plain PUT / proxied GET only on these exact texts.
 UNSUPPORTED_UPLOAD = "Multipart upload is not supported for the current artifact repository"
 UNSUPPORTED_DOWNLOAD = "Multipart download is not supported for the current artifact repository"
+UNSUPPORTED_PRESIGNED = "Presigned {} is not supported for the current artifact repository"
 DEFAULT_URL_TTL_S = 300
+MAX_URL_TTL_S = 604_800  # cloud providers cap signed-URL lifetimes at 7 days
 
 
 def multipart_uploads(repo: ArtifactRepository) -> bool:
@@ -50,7 +56,11 @@ def multipart_uploads(repo: ArtifactRepository) -> bool:
 
 
 def presigned_downloads(repo: ArtifactRepository) -> bool:
-    return isinstance(repo, PresignedUrls)
+    """Whether ``repo`` can hand out download URLs now (Azure needs its account key to sign)."""
+    if not isinstance(repo, PresignedUrls):
+        return False
+    can_presign = getattr(repo, "can_presign", None)
+    return bool(can_presign()) if callable(can_presign) else True
 
 
 def handle(scope: ArtifactScope, action: str, directory: str, p: Params) -> dict[str, Any]:
@@ -78,7 +88,7 @@ def handle(scope: ArtifactScope, action: str, directory: str, p: Params) -> dict
 
 def presigned_download(scope: ArtifactScope, path: str) -> dict[str, Any]:
     repo = scope.repo
-    if not isinstance(repo, PresignedUrls):
+    if not isinstance(repo, PresignedUrls) or not presigned_downloads(repo):
         raise NotImplementedByServer(UNSUPPORTED_DOWNLOAD)
     size = scope.file_size(path)
     if size is None:
@@ -106,4 +116,31 @@ def _url_ttl() -> int:
         ttl = int(raw) if raw.strip() else DEFAULT_URL_TTL_S
     except ValueError:
         return DEFAULT_URL_TTL_S
-    return min(max(ttl, 1), 604_800)
+    return min(max(ttl, 1), MAX_URL_TTL_S)
+
+
+def run_presigned_url(scope: ArtifactScope, uri: str, p: Params, upload: bool) -> dict[str, Any]:
+    """A presigned upload or download URL below a run's direct artifact root ``uri``."""
+    kind = "upload" if upload else "download"
+    scheme = uri.split(":", 1)[0].lower() if ":" in uri else ""
+    if scheme in ("http", "https", "mlflow-artifacts"):
+        raise InvalidArgument(
+            f"Presigned {kind} is not supported for runs with proxied artifact storage "
+            f"(artifact URI scheme: {scheme}); it needs a direct cloud storage artifact URI."
+        )
+    expiration = p.opt_int("expiration")
+    if expiration is None:
+        expiration = 900 if upload else _url_ttl()
+    if not 1 <= expiration <= MAX_URL_TTL_S:
+        raise InvalidArgument(f"expiration must be between 1 and {MAX_URL_TTL_S} seconds (got {expiration}).")
+    path = p.req_str("path")
+    repo = scope.repo
+    if not isinstance(repo, PresignedUrls) or not presigned_downloads(repo):
+        raise NotImplementedByServer(UNSUPPORTED_PRESIGNED.format(kind))
+    if upload:
+        return {"presigned_url": repo.presigned_upload_url(scope.full_path(path), expiration), "headers": {}}
+    size = scope.file_size(path)
+    if size is None:
+        raise NotFound(f"Artifact '{path}' does not exist")
+    url = repo.presigned_download_url(scope.full_path(path), expiration)
+    return {"presigned_url": url, "headers": {}, "file_size": size}

@@ -41,6 +41,26 @@ def list_run_artifacts(ctx: ServerContext, p: Params) -> dict[str, Any]:
     return out
 
 
+@table.json("POST", f"{API}/artifacts/presigned-upload-url",
+            "A presigned URL to upload one file into a run's artifacts (direct stores: S3, Azure with a key)",
+            ("run_id!", "path!", "expiration:int"),
+            permission=experiment(Level.EDIT, Source.RUN_ID))
+def presigned_upload_url(ctx: ServerContext, p: Params) -> dict[str, Any]:
+    if p.has("model_id"):
+        raise InvalidArgument("Presigned uploads into logged models are not supported; pass run_id")
+    uri = ctx.store.get_run(p.run_id()).info.artifact_uri
+    return multipart.run_presigned_url(ctx.artifacts.for_uri(uri), uri, p, upload=True)
+
+
+@table.json("POST", f"{API}/artifacts/presigned-download-url",
+            "A presigned URL to download one file of a run's artifacts (direct stores: S3, Azure with a key)",
+            ("run_id!", "path!", "expiration:int"),
+            permission=experiment(Level.READ, Source.RUN_ID))
+def presigned_download_url(ctx: ServerContext, p: Params) -> dict[str, Any]:
+    uri = ctx.store.get_run(p.run_id()).info.artifact_uri
+    return multipart.run_presigned_url(ctx.artifacts.for_uri(uri), uri, p, upload=False)
+
+
 def _proxy(ctx: ServerContext) -> ArtifactScope:
     if not ctx.settings.serve_artifacts:
         raise EndpointNotFound(
