@@ -18,7 +18,7 @@ def _bits(x: float) -> bytes:
 
 
 def _latest(store: TrackingStore, run_id: str) -> dict[str, Metric]:
-    return {m.key: m for m in store.get_run(run_id).data.metrics}
+    return {m.key: m for m in store.get_run(run_id).data.metric_list}
 
 
 def test_params_write_once(store: TrackingStore) -> None:

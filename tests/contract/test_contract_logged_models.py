@@ -25,8 +25,8 @@ def test_create_and_get(store: TrackingStore) -> None:
     assert model.status is LoggedModelStatus.PENDING
     assert model.experiment_id == eid and model.name == "model" and model.model_type == "sk"
     assert model.source_run_id == run.info.run_id
-    assert model.tags == (LoggedModelTag("t", "1"),)
-    assert model.params == (LoggedModelParameter("alpha", "0.5"),)
+    assert model.tag_list == (LoggedModelTag("t", "1"),) and model.tags == {"t": "1"}
+    assert model.param_list == (LoggedModelParameter("alpha", "0.5"),) and model.params == {"alpha": "0.5"}
     assert store.get_logged_model(model.model_id) == model
 
 
@@ -64,14 +64,14 @@ def test_tags_params_delete(store: TrackingStore) -> None:
     mid = model.model_id
     store.set_logged_model_tags(mid, [LoggedModelTag("x", "1"), LoggedModelTag("y", "2")])
     store.set_logged_model_tags(mid, [LoggedModelTag("x", "3")])
-    assert {t.key: t.value for t in store.get_logged_model(mid).tags} == {"x": "3", "y": "2"}
+    assert store.get_logged_model(mid).tags == {"x": "3", "y": "2"}
     store.delete_logged_model_tag(mid, "y")
     with pytest.raises(NotFound):
         store.delete_logged_model_tag(mid, "y")
     store.log_logged_model_params(mid, [LoggedModelParameter("b", "2"), LoggedModelParameter("a", "1")])
     with pytest.raises(InvalidArgument):
         store.log_logged_model_params(mid, [LoggedModelParameter("a", "changed")])
-    assert {p.key: p.value for p in store.get_logged_model(mid).params} == {"a": "1", "b": "2"}
+    assert store.get_logged_model(mid).params == {"a": "1", "b": "2"}
     store.delete_logged_model(mid)
     with pytest.raises(NotFound):
         store.get_logged_model(mid)
@@ -143,7 +143,7 @@ def test_search_metrics_and_datasets(store: TrackingStore) -> None:
 def test_logged_model_limits(store: TrackingStore) -> None:
     eid = new_experiment(store)
     model = store.create_logged_model(eid, "n" * 500, tags=[LoggedModelTag("t", "v" * 100000)])
-    assert model.name == "n" * 500 and model.tags[0].value == "v" * 100000
+    assert model.name == "n" * 500 and model.tag_list[0].value == "v" * 100000
     with pytest.raises(InvalidArgument, match="500"):
         store.create_logged_model(eid, "n" * 501)
     with pytest.raises(InvalidArgument, match="100000"):

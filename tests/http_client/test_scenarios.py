@@ -256,14 +256,14 @@ def test_logged_models(store: RestStore, experiment_id: str) -> None:
                                       "sklearn")
     assert model.model_id.startswith("m-") and model.status is LoggedModelStatus.PENDING
     assert model.artifact_uri.endswith(f"models/{model.model_id}/artifacts")
-    assert {p.key for p in model.params} == {p.key for p in params}
+    assert set(model.params) == {p.key for p in params}
 
     ready = store.finalize_logged_model(model.model_id, LoggedModelStatus.READY)
     assert ready.status is LoggedModelStatus.READY
     store.set_logged_model_tags(model.model_id, [LoggedModelTag("b", "2"), LoggedModelTag("c", "3")])
     store.delete_logged_model_tag(model.model_id, "c")
     fetched = store.get_logged_model(model.model_id)
-    assert {t.key: t.value for t in fetched.tags} == {"a": "1", "b": "2"}
+    assert fetched.tags == {"a": "1", "b": "2"}
     assert fetched.source_run_id == run_id and fetched.model_type == "sklearn"
 
     store.log_outputs(run_id, [LoggedModelOutput(model.model_id, 3)])

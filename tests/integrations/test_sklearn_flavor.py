@@ -41,9 +41,9 @@ def test_log_and_load_round_trip(embedded: Path, regression_data: Data, fmt: str
     logged = client.store.get_logged_model(info.model_id)
     assert logged.status == LoggedModelStatus.READY
     assert logged.source_run_id == run.info.run_id and logged.name == "model"
-    assert {p.key: p.value for p in logged.params} == {"n_estimators": "3"}
+    assert logged.params == {"n_estimators": "3"}
     assert logged.artifact_uri.endswith(f"/models/{info.model_id}/artifacts")
-    tags = {t.key: t.value for t in logged.tags}
+    tags = logged.tags
     model_file = "model.skops" if fmt == "skops" else "model.pkl"
     assert tags[SHA256_TAG] == sha256_file(Path(logged.artifact_uri) / model_file)
     outputs = client.get_run(run.info.run_id).outputs

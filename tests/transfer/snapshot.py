@@ -12,7 +12,8 @@ IMPORT_PREFIX = "tracklog.import."
 
 
 def _plain(pairs: Any) -> dict[str, str]:
-    return {t.key: t.value for t in pairs if not t.key.startswith(IMPORT_PREFIX)}
+    items = pairs.items() if isinstance(pairs, dict) else ((t.key, t.value) for t in pairs)
+    return {k: v for k, v in items if not k.startswith(IMPORT_PREFIX)}
 
 
 def _files(repo: Any) -> dict[str, str]:

@@ -93,12 +93,12 @@ def describe(run_id: str, tracking_uri: str | None, as_json: bool) -> None:
         ],
         title="Run",
     )
-    if run.data.params:
+    if run.data.param_list:
         echo_table(["Param", "Value"], sorted((p.key, p.value) for p in run.data.param_list), title="Params")
-    if run.data.metrics:
+    if run.data.metric_list:
         metrics = sorted((m.key, repr(m.value), m.step) for m in run.data.metric_list)
         echo_table(["Metric", "Latest value", "Step"], metrics, title="Metrics")
-    if run.data.tags:
+    if run.data.tag_list:
         echo_table(["Tag", "Value"], sorted((t.key, t.value) for t in run.data.tag_list), title="Tags")
     if run.inputs.dataset_inputs:
         datasets = [

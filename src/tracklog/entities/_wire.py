@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 _NON_FINITE_IN = {"NaN": math.nan, "nan": math.nan, "Infinity": math.inf, "inf": math.inf,
                   "-Infinity": -math.inf, "-inf": -math.inf}
@@ -51,3 +51,17 @@ def kv_list(items: Sequence[Any]) -> list[dict[str, Any]]:
 def get_list(data: Mapping[str, Any], key: str) -> list[Any]:
     value = data.get(key)
     return list(value) if isinstance(value, list) else []
+
+
+class _KeyValueType(Protocol):
+    def __init__(self, key: str, value: str) -> None: ...
+
+
+_KV = TypeVar("_KV", bound=_KeyValueType)
+
+
+def kv_tuple(kind: type[_KV], items: Iterable[_KV] | Mapping[str, str]) -> tuple[_KV, ...]:
+    """Key/value entities from entities or (as MLflow also accepts) a ``{key: value}`` dict."""
+    if isinstance(items, Mapping):
+        return tuple(kind(str(k), str(v)) for k, v in items.items())
+    return tuple(items)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from tracklog.entities._wire import get_list, int_from_wire
+from tracklog.entities._wire import get_list, int_from_wire, kv_tuple
 from tracklog.entities.enums import LifecycleStage
 from tracklog.entities.tag import ExperimentTag
 
@@ -13,23 +14,47 @@ DEFAULT_EXPERIMENT_ID = "0"
 DEFAULT_EXPERIMENT_NAME = "Default"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Experiment:
+    """An experiment. As in MLflow, ``tags`` is a dict (key -> value); the entity
+    objects are ``tag_list``. The constructor takes tag entities (or a dict)."""
+
     experiment_id: str
     name: str
     artifact_location: str
-    lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE
-    creation_time: int | None = None
-    last_update_time: int | None = None
-    tags: tuple[ExperimentTag, ...] = field(default=())
+    lifecycle_stage: LifecycleStage
+    creation_time: int | None
+    last_update_time: int | None
+    tag_list: tuple[ExperimentTag, ...]
+
+    def __init__(
+        self,
+        experiment_id: str,
+        name: str,
+        artifact_location: str,
+        lifecycle_stage: LifecycleStage = LifecycleStage.ACTIVE,
+        creation_time: int | None = None,
+        last_update_time: int | None = None,
+        tags: Iterable[ExperimentTag] | Mapping[str, str] = (),
+        *,
+        tag_list: Iterable[ExperimentTag] | None = None,
+    ) -> None:
+        # ``tag_list=`` is what ``dataclasses.replace`` passes.
+        init = object.__setattr__
+        init(self, "experiment_id", experiment_id)
+        init(self, "name", name)
+        init(self, "artifact_location", artifact_location)
+        init(self, "lifecycle_stage", lifecycle_stage)
+        init(self, "creation_time", creation_time)
+        init(self, "last_update_time", last_update_time)
+        init(self, "tag_list", kv_tuple(ExperimentTag, tags if tag_list is None else tag_list))
 
     @property
-    def tag_list(self) -> tuple[ExperimentTag, ...]:
-        return self.tags
+    def tags(self) -> dict[str, str]:
+        """Tag key -> value (a fresh dict on every access)."""
+        return {t.key: t.value for t in self.tag_list}
 
-    @property
-    def tags_dict(self) -> dict[str, str]:
-        return {t.key: t.value for t in self.tags}
+    tag_dict = tags_dict = tags
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -42,8 +67,8 @@ class Experiment:
             out["creation_time"] = self.creation_time
         if self.last_update_time is not None:
             out["last_update_time"] = self.last_update_time
-        if self.tags:
-            out["tags"] = [t.to_dict() for t in self.tags]
+        if self.tag_list:
+            out["tags"] = [t.to_dict() for t in self.tag_list]
         return out
 
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,48 +64,62 @@ class RunInfo:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class RunData:
-    """Latest value per metric key, all params and all tags."""
+    """Latest value per metric key, all params and all tags.
 
-    metrics: tuple[Metric, ...] = ()
-    params: tuple[Param, ...] = ()
-    tags: tuple[RunTag, ...] = ()
+    As in MLflow, ``metrics``, ``params`` and ``tags`` are dicts (key -> latest value,
+    key -> value); the entity objects are ``metric_list``, ``param_list`` and ``tag_list``.
+    The constructor takes entity sequences: ``RunData(metrics=[Metric(...)], params=[...])``.
+    """
 
-    # ``*_list``: the entity objects. They stay valid when ``metrics``/``params``/``tags``
-    # become MLflow's dicts (see docs/data-model.md); read entity objects through these.
-    @property
-    def metric_list(self) -> tuple[Metric, ...]:
-        return self.metrics
+    metric_list: tuple[Metric, ...]
+    param_list: tuple[Param, ...]
+    tag_list: tuple[RunTag, ...]
 
-    @property
-    def param_list(self) -> tuple[Param, ...]:
-        return self.params
-
-    @property
-    def tag_list(self) -> tuple[RunTag, ...]:
-        return self.tags
-
-    @property
-    def metrics_dict(self) -> dict[str, float]:
-        return {m.key: m.value for m in self.metrics}
-
-    @property
-    def params_dict(self) -> dict[str, str]:
-        return {p.key: p.value for p in self.params}
+    def __init__(
+        self,
+        metrics: Iterable[Metric] = (),
+        params: Iterable[Param] = (),
+        tags: Iterable[RunTag] = (),
+        *,
+        metric_list: Iterable[Metric] | None = None,
+        param_list: Iterable[Param] | None = None,
+        tag_list: Iterable[RunTag] | None = None,
+    ) -> None:
+        # ``*_list=`` keywords are what ``dataclasses.replace`` passes.
+        object.__setattr__(self, "metric_list", tuple(metrics if metric_list is None else metric_list))
+        object.__setattr__(self, "param_list", tuple(params if param_list is None else param_list))
+        object.__setattr__(self, "tag_list", tuple(tags if tag_list is None else tag_list))
 
     @property
-    def tags_dict(self) -> dict[str, str]:
-        return {t.key: t.value for t in self.tags}
+    def metrics(self) -> dict[str, float]:
+        """Metric key -> latest value (a fresh dict on every access)."""
+        return {m.key: m.value for m in self.metric_list}
+
+    @property
+    def params(self) -> dict[str, str]:
+        """Param key -> value (a fresh dict on every access)."""
+        return {p.key: p.value for p in self.param_list}
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tag key -> value (a fresh dict on every access)."""
+        return {t.key: t.value for t in self.tag_list}
+
+    # Aliases of the dicts, for code written against either spelling.
+    metric_dict = metrics_dict = metrics
+    param_dict = params_dict = params
+    tag_dict = tags_dict = tags
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        if self.metrics:
-            out["metrics"] = [m.to_dict() for m in self.metrics]
-        if self.params:
-            out["params"] = [p.to_dict() for p in self.params]
-        if self.tags:
-            out["tags"] = [t.to_dict() for t in self.tags]
+        if self.metric_list:
+            out["metrics"] = [m.to_dict() for m in self.metric_list]
+        if self.param_list:
+            out["params"] = [p.to_dict() for p in self.param_list]
+        if self.tag_list:
+            out["tags"] = [t.to_dict() for t in self.tag_list]
         return out
 
     @classmethod

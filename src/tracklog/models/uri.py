@@ -40,7 +40,7 @@ class ResolvedModel:
     def tag(self, key: str) -> str | None:
         if self.logged_model is None:
             return None
-        return next((t.value for t in self.logged_model.tags if t.key == key), None)
+        return self.logged_model.tags.get(key)
 
 
 def parse_runs_uri(uri: str) -> tuple[str, str]:

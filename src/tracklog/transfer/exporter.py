@@ -30,7 +30,7 @@ __all__ = ["export_to_dir"]
 
 def _run_record(run: Run) -> dict[str, Any]:
     """The run without its latest metrics (the full history goes to metrics/<run_id>.jsonl)."""
-    slim = Run(run.info, RunData(params=run.data.params, tags=run.data.tags), run.inputs, run.outputs)
+    slim = Run(run.info, RunData(params=run.data.param_list, tags=run.data.tag_list), run.inputs, run.outputs)
     return slim.to_dict()
 
 

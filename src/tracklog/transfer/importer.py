@@ -159,7 +159,7 @@ class Importer:
     def _target_experiment(self, experiment: Experiment) -> Experiment:
         found = self.store.get_experiment_by_name(experiment.name)
         if found is None:
-            tags = [*_foreign(experiment.tags), *self._experiment_import_tags(experiment)]
+            tags = [*_foreign(experiment.tag_list), *self._experiment_import_tags(experiment)]
             new_id = self.store.create_experiment(experiment.name, None, tags)
             self.summary.add("experiments")
             return self.store.get_experiment(new_id)
@@ -178,7 +178,7 @@ class Importer:
         if current.lifecycle_stage is LifecycleStage.DELETED:
             return
         have = current.tags_dict
-        for tag in [*_foreign(experiment.tags), *self._experiment_import_tags(experiment)]:
+        for tag in [*_foreign(experiment.tag_list), *self._experiment_import_tags(experiment)]:
             if have.get(tag.key) != tag.value:
                 self.store.set_experiment_tag(target.experiment_id, tag)
 
@@ -200,7 +200,7 @@ class Importer:
         while True:
             page = self.store.search_logged_models([experiment_id], max_results=100, page_token=token)
             for model in page:
-                source_id = {t.key: t.value for t in model.tags}.get(SOURCE_MODEL_ID_TAG)
+                source_id = model.tags.get(SOURCE_MODEL_ID_TAG)
                 if source_id:
                     found.setdefault(source_id, model)
             token = page.token
@@ -264,14 +264,14 @@ class Importer:
 
     def _log_params_and_tags(self, run: Run, target_id: str) -> None:
         tags = []
-        for tag in _foreign(run.data.tags):
+        for tag in _foreign(run.data.tag_list):
             if tag.key == PARENT_RUN_TAG:
                 mapped = self.run_ids.get(tag.value)
                 if mapped is None:
                     self._parents_to_fix.append((target_id, tag.value))
                 tag = RunTag(tag.key, mapped or tag.value)
             tags.append(tag)
-        for batch in chunks(list(run.data.params), PARAMS_PER_BATCH):
+        for batch in chunks(list(run.data.param_list), PARAMS_PER_BATCH):
             self.store.log_batch(target_id, params=batch)
         for tag_batch in chunks(tags, TAGS_PER_BATCH):
             self.store.log_batch(target_id, tags=tag_batch)
@@ -317,9 +317,9 @@ class Importer:
             self.summary.skip("logged models", "already imported")
             return
         if existing is None:
-            tags = [*_foreign(model.tags), LoggedModelTag(SOURCE_MODEL_ID_TAG, model.model_id),
+            tags = [*_foreign(model.tag_list), LoggedModelTag(SOURCE_MODEL_ID_TAG, model.model_id),
                     LoggedModelTag(SOURCE_TAG, self.source.label)]
-            params = list(model.params)
+            params = list(model.param_list)
             created = self.store.create_logged_model(
                 target.experiment_id, model.name, target_run_id, tags, params[:MODEL_PARAMS_PER_CALL],
                 model.model_type,
@@ -388,4 +388,4 @@ def _complete(run: Run | None) -> bool:
 
 
 def _model_complete(model: LoggedModel | None) -> bool:
-    return model is not None and any(t.key == COMPLETE_TAG and t.value == "true" for t in model.tags)
+    return model is not None and model.tags.get(COMPLETE_TAG) == "true"

@@ -59,7 +59,7 @@ class StoreSource:
                 return out
 
     def metric_history(self, run: Run) -> Iterator[Metric]:
-        for key in sorted({m.key for m in run.data.metrics}):
+        for key in sorted({m.key for m in run.data.metric_list}):
             token: str | None = None
             while True:
                 page = self.store.get_metric_history(run.info.run_id, key, HISTORY_PAGE, token)

@@ -195,7 +195,7 @@ def test_params_metrics_tags(embedded: Path) -> None:
     data = tracklog.get_run(run.info.run_id).data
     assert data.params_dict == {"n_estimators": "200", "max_depth": "8", "criterion": "squared_error"}
     assert data.metrics_dict == {"rmse": 2.5, "mae": 1.5, "r2": 0.9}
-    assert {m.key: m.step for m in data.metrics} == {"rmse": 1, "mae": 3, "r2": 3}
+    assert {m.key: m.step for m in data.metric_list} == {"rmse": 1, "mae": 3, "r2": 3}
     assert data.tags_dict["stage"] == "dev"
     assert data.tags_dict["owner"] == "me"
     assert "temp" not in data.tags_dict

@@ -92,7 +92,7 @@ def test_run_wire_shape() -> None:
     back = Run.from_dict(wire)
     assert back.info == run.info and back.data.params == run.data.params
     assert back.inputs == run.inputs and back.outputs == run.outputs
-    assert math.isnan(back.data.metrics[0].value)
+    assert math.isnan(back.data.metric_list[0].value)
 
 
 def test_empty_run_data_is_empty_object() -> None:
