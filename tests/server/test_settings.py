@@ -11,7 +11,7 @@ from tracklog.cli.server import server
 from tracklog.server.settings import SETTINGS, Settings
 
 # Settings MLflow has no variable for (besides the auth ones).
-TRACKLOG_ONLY = ("graceful_timeout",)
+TRACKLOG_ONLY = ("graceful_timeout", "log_format", "access_log", "metrics_port")
 
 
 def test_every_setting_is_a_cli_option_with_env_vars() -> None:
