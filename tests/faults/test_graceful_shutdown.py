@@ -32,12 +32,15 @@ def test_sigterm_drains_an_inflight_upload(tmp_path: Path, workers: int) -> None
         run_id = r.json()["run"]["info"]["run_id"]
         target = f"{server.url}/api/2.0/mlflow-artifacts/artifacts/{exp}/{run_id}/artifacts/slow.bin"
         started = threading.Event()
+        term_sent = threading.Event()
 
         def body() -> Iterator[bytes]:
             for i in range(CHUNKS):
+                if i == CHUNKS // 2:
+                    started.set()
+                    term_sent.wait(60)  # the second half is sent after the SIGTERM
                 yield bytes([i]) * CHUNK
-                started.set()
-                time.sleep(0.25)  # about 3 s in all: the SIGTERM arrives in the middle
+                time.sleep(0.1)
 
         outcome: list[object] = []
 
@@ -49,9 +52,12 @@ def test_sigterm_drains_an_inflight_upload(tmp_path: Path, workers: int) -> None
 
         t = threading.Thread(target=upload)
         t.start()
-        assert started.wait(30)
+        assert started.wait(60)
         time.sleep(0.3)
-        code = server.terminate(timeout=60)
+        assert server.proc is not None
+        server.proc.send_signal(signal.SIGTERM)
+        term_sent.set()
+        code = server.wait_exit(timeout=60)
         t.join(timeout=60)
         assert outcome == [200], f"in-flight upload was not drained: {outcome}\n{server.log_text()[-2000:]}"
         # uvicorn re-raises the SIGTERM it handled once drained (one worker); the supervisor exits 0.

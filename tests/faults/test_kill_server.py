@@ -182,12 +182,13 @@ def _list(url: str, run_id: str, path: str = "") -> list[dict[str, object]]:
 def _interrupted_upload(server: ServerProcess, target: str) -> None:
     """PUT a large body, and kill -9 the server after half of it was sent."""
     half_sent = threading.Event()
+    killed = threading.Event()
 
     def body() -> Iterator[bytes]:
         for i in range(BIG_CHUNKS):
             if i == BIG_CHUNKS // 2:
                 half_sent.set()
-                time.sleep(1.0)  # the server is killed meanwhile
+                killed.wait(60)  # the rest goes to a dead server, however slow the machine is
             yield bytes([i % 251]) * CHUNK
 
     errors: list[BaseException] = []
@@ -201,9 +202,10 @@ def _interrupted_upload(server: ServerProcess, target: str) -> None:
 
     t = threading.Thread(target=upload)
     t.start()
-    assert half_sent.wait(30)
+    assert half_sent.wait(60)
     time.sleep(0.2)
     server.kill9()
+    killed.set()
     t.join(timeout=60)
     assert errors and isinstance(errors[0], httpx.TransportError), errors
 
