@@ -8,6 +8,7 @@ older complete version of the file survives an interrupted overwrite.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections import defaultdict
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.faults.processes import ServerProcess
+from tests.faults.processes import ServerProcess, wait_until
 
 pytestmark = pytest.mark.xdist_group("faults-kill")
 
@@ -248,3 +249,15 @@ def _check_interrupted_uploads(server: ServerProcess) -> None:
     r = httpx.get(_artifact_url(server.url, exp, run_id, "fresh/big.bin"), timeout=60)
     assert r.content == data
     assert [f["path"] for f in _list(server.url, run_id, "fresh")] == ["fresh/big.bin"]
+
+    # The killed writers left hidden temp files; a restart sweeps those older than a day.
+    leftovers = list(server.artifacts.rglob(".tracklog-tmp-*"))
+    assert len(leftovers) == 2, leftovers
+    stale, recent = leftovers
+    old_time = time.time() - 3 * 24 * 3600
+    os.utime(stale, (old_time, old_time))
+    server.kill9()
+    server.start()
+    wait_until(lambda: not stale.exists(), 30, "the stale temp file to be swept")
+    assert recent.exists()
+    assert "Removed 1 stale artifact temp file" in server.log_text()

@@ -7,8 +7,10 @@ reads its ``TRACKLOG_*`` variable or MLflow's ``MLFLOW_*`` name.
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +38,32 @@ def _with_settings_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for row in reversed(SETTINGS):
         func = _option(row)(func)
     return func
+
+
+def _sweep_temp_files(destination: str) -> None:
+    """Remove, in the background, day-old temp files that killed writers left in a local artifact store.
+
+    Uploads write ``.tracklog-tmp-*`` files and rename them when complete; a server killed
+    mid-upload leaves its temp file behind (never listed or served). Recent ones are kept: another
+    server sharing the directory may be writing them.
+    """
+    if not destination.startswith("file:"):
+        return
+
+    def sweep() -> None:
+        from tracklog.artifacts.local import LocalArtifactRepository
+
+        try:
+            removed = LocalArtifactRepository(destination).sweep_temp_files()
+        except Exception:  # noqa: BLE001 - housekeeping must never stop the server
+            logging.getLogger("tracklog.server").warning("Sweeping stale artifact temp files failed",
+                                                         exc_info=True)
+            return
+        if removed:
+            logging.getLogger("tracklog.server").warning(
+                "Removed %d stale artifact temp file(s) left by interrupted uploads", removed)
+
+    threading.Thread(target=sweep, name="tracklog-temp-sweep", daemon=True).start()
 
 
 def _local_dir(uri: str) -> Path | None:
@@ -76,6 +104,7 @@ def server(**values: Any) -> None:
     except BaseException:
         observability.close()
         raise
+    _sweep_temp_files(settings.artifacts_destination)
     os.environ.update(settings.to_env())
     host = settings.host
     shown = f"[{host}]" if ":" in host else host
