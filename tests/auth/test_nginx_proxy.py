@@ -67,13 +67,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     saved = {k: os.environ.get(k) for k in ("TRACKLOG_ADMIN_USERNAME", "TRACKLOG_ADMIN_PASSWORD")}
     os.environ["TRACKLOG_ADMIN_USERNAME"], os.environ["TRACKLOG_ADMIN_PASSWORD"] = ADMIN
     try:
-        proc, url, log = _start_server(work, "--auth", "--auth-proxy-header", "X-Forwarded-User",
-                                       "--auth-trusted-proxies", "127.0.0.1")
+        proc, url, log = _started(work)
     finally:
         for key, value in saved.items():
             os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
     try:
-        _wait_http(f"{url}/health", proc)
         port = int(url.rsplit(":", 1)[1])
         config = NGINX_SERVER.format(stub=stub.server_address[1], tracklog=port)
         with run_nginx(config, directory=work / "nginx") as front:
@@ -81,6 +79,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     finally:
         _stop_server(proc, log)
         stub.shutdown()
+
+
+def _started(work: Path) -> tuple[Any, str, Any]:
+    """The server, started again when it exits at once (its free port was taken meanwhile)."""
+    for attempt in range(3):
+        proc, url, log = _start_server(work, "--auth", "--auth-proxy-header", "X-Forwarded-User",
+                                       "--auth-trusted-proxies", "127.0.0.1")
+        try:
+            _wait_http(f"{url}/health", proc)
+            return proc, url, log
+        except RuntimeError as exc:
+            _stop_server(proc, log)
+            if attempt == 2:
+                raise RuntimeError(f"{exc}: {(work / 'server.log').read_text(errors='replace')[-2000:]}") from None
+    raise AssertionError("unreachable")
 
 
 def _get(host: str, port: int, path: str, headers: dict[str, str], source: str | None = None) -> tuple[int, Any]:

@@ -40,6 +40,20 @@ def _call(url: str, method: str, path: str, body: Any = None, *, auth: tuple[str
         return e.code, json.loads(e.read() or b"{}")
 
 
+def _started(work: Path) -> tuple[Any, str, Any]:
+    """The server, started again when it exits at once (its free port was taken meanwhile)."""
+    for attempt in range(3):
+        proc, url, log = _start_server(work, "--auth")
+        try:
+            _wait_http(f"{url}/health", proc)
+            return proc, url, log
+        except RuntimeError as exc:
+            _stop_server(proc, log)
+            if attempt == 2:
+                raise RuntimeError(f"{exc}: {(work / 'server.log').read_text(errors='replace')[-2000:]}") from None
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture(scope="module")
 def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     if not STATIC_INDEX.is_file():
@@ -48,7 +62,7 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     saved = {k: os.environ.get(k) for k in ("TRACKLOG_ADMIN_USERNAME", "TRACKLOG_ADMIN_PASSWORD")}
     os.environ["TRACKLOG_ADMIN_USERNAME"], os.environ["TRACKLOG_ADMIN_PASSWORD"] = ADMIN
     try:
-        proc, url, log = _start_server(work, "--auth")
+        proc, url, log = _started(work)
     finally:
         for key, value in saved.items():
             if value is None:
@@ -56,7 +70,6 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
             else:
                 os.environ[key] = value
     try:
-        _wait_http(f"{url}/health", proc)
         status, body = _call(url, "POST", "/api/2.0/mlflow/experiments/create", {"name": "auth-e2e-exp"})
         assert status == 200, body
         yield {"url": url, "exp": str(body["experiment_id"])}
