@@ -15,8 +15,10 @@ start) where a condition holds:
 
 Every repetition uses a fresh browser context (empty cache). The chart is measured cold (first
 view after the server started: the server builds its roll-ups) and warm (the next views). The
-server time of the bucketed-history request is read from the response timing as well. This is a
-benchmark that reports, not a test that can fail on timing.
+server time of the bucketed-history request is read from the response timing as well. With
+``--mlflow`` the same data set is written into a running ``mlflow server``'s database (the bench
+venv's mlflow 3.17.2) and the same two pages of MLflow's own UI are timed with its selectors.
+This is a benchmark that reports, not a test that can fail on timing.
 """
 
 from __future__ import annotations
@@ -65,6 +67,18 @@ window.__probe("table", () => {
   }
   return false;
 });
+window.__probe("mlflow_table", () => {
+  for (const a of document.querySelectorAll('a[href*="/runs/"]')) {
+    if (!/^runA-\\d+/.test((a.textContent || "").trim())) continue;
+    const r = a.getBoundingClientRect();
+    if (r.height > 0 && r.top < innerHeight && r.bottom > 0) return true;
+  }
+  return false;
+});
+window.__probe("mlflow_chart", () => {
+  const paths = [...document.querySelectorAll(".js-plotly-plot .scatterlayer path.js-line")];
+  return paths.filter((p) => (p.getAttribute("d") || "").length > 0).length >= 2 * window.__expectSeries;
+});
 window.__probe("chart", () => {
   const panel = document.querySelector("[data-metric='loss'][data-drawn='yes']");
   if (!panel || !panel.querySelector("canvas")) return false;
@@ -101,6 +115,8 @@ class UiResults:
     sampled_request_cold_s: float | None = None
     sampled_request_warm_s: list[float] = field(default_factory=list)
     js_heap_mb: dict[str, float] = field(default_factory=dict)
+    mlflow_table_first_row_s: list[float] = field(default_factory=list)
+    mlflow_chart_s: list[float] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         def med(xs: list[float]) -> float | None:
@@ -117,6 +133,9 @@ class UiResults:
                                        else round(self.sampled_request_cold_s, 3)),
             "sampled_request_warm_s": {"median": med(self.sampled_request_warm_s)},
             "js_heap_mb": self.js_heap_mb,
+            "mlflow_table_first_row_s": {"median": med(self.mlflow_table_first_row_s),
+                                         "all": [round(x, 3) for x in self.mlflow_table_first_row_s]},
+            "mlflow_chart_s": [round(x, 3) for x in self.mlflow_chart_s],
         }
 
 
@@ -182,6 +201,91 @@ def seed(db_uri: str, artifact_root: str, scale: Scale) -> tuple[str, str, list[
     return exp_a, exp_b, [r["run_uuid"] for r in runs_b]
 
 
+def seed_mlflow(db_path: Path, base_url: str, scale: Scale) -> tuple[str, str, list[str]]:
+    """The same data set in a running ``mlflow server``'s SQLite database (its schema, written directly)."""
+    import sqlite3
+
+    with httpx.Client(timeout=60) as client:
+        def create(name: str) -> str:
+            r = client.post(f"{base_url}/api/2.0/mlflow/experiments/create", json={"name": name})
+            r.raise_for_status()
+            return str(r.json()["experiment_id"])
+
+        exp_a, exp_b = create("bench/ui/table"), create("bench/ui/charts")
+    rnd = random.Random(7)
+    now = int(time.time() * 1000) - 86_400_000
+    db = sqlite3.connect(db_path, timeout=60)
+    try:
+        def runs_for(eid: str, n: int, prefix: str) -> list[tuple[Any, ...]]:
+            return [(uuid.uuid4().hex, f"{prefix}-{i}", "UNKNOWN", "", "", "bench", "FINISHED", now + i * 1000,
+                     now + i * 1000 + 60_000, "", "active", f"mlflow-artifacts:/{eid}/{i}", int(eid))
+                    for i in range(n)]
+
+        runs_a, runs_b = runs_for(exp_a, scale.runs, "runA"), runs_for(exp_b, scale.chart_runs, "runB")
+        db.executemany("INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, "
+                       "status, start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", runs_a + runs_b)
+        choices = [0.1, 0.01, 0.001, 32, 64]
+        db.executemany("INSERT INTO params (key, value, run_uuid) VALUES (?,?,?)",
+                       [(f"p{k}", str(rnd.choice(choices)), r[0]) for r in runs_a for k in range(scale.params)])
+        db.executemany("INSERT INTO tags (key, value, run_uuid) VALUES (?,?,?)",
+                       [(f"t{k}", f"v{rnd.randint(0, 9)}", r[0]) for r in runs_a for k in range(scale.tags)]
+                       + [("mlflow.runName", r[1], r[0]) for r in runs_a + runs_b])
+        points = [(f"m{k}", rnd.random(), now, r[0], 0, 0) for r in runs_a for k in range(scale.metrics)]
+        db.executemany("INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?,?,?,?,?,?)",
+                       points)
+        db.executemany("INSERT INTO latest_metrics (key, value, timestamp, run_uuid, step, is_nan) "
+                       "VALUES (?,?,?,?,?,?)", points)
+        decay = scale.chart_points / 5
+        for j, r in enumerate(runs_b):
+            values = [math.exp(-i / decay) * (1 + 0.1 * j) + rnd.random() * 0.02 for i in range(scale.chart_points)]
+            values[rnd.randrange(scale.chart_points)] = 5.0
+            db.executemany("INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES (?,?,?,?,?,?)",
+                           [("loss", v, now + i * 100, r[0], i, 0) for i, v in enumerate(values)])
+            db.execute("INSERT INTO latest_metrics (key, value, timestamp, run_uuid, step, is_nan) "
+                       "VALUES (?,?,?,?,?,?)",
+                       ("loss", values[-1], now + (scale.chart_points - 1) * 100, r[0], scale.chart_points - 1, 0))
+        db.commit()
+    finally:
+        db.close()
+    return exp_a, exp_b, [r[0] for r in runs_b]
+
+
+def run_mlflow(scale: Scale, workdir: Path, progress: Callable[[str], None], res: UiResults) -> None:
+    """The same pages on ``mlflow server`` (the bench venv's mlflow 3.17.2), its own UI and selectors."""
+    from benchmarks import benchvenv
+    from benchmarks.servers import mlflow_command
+
+    python = benchvenv.ensure()
+    db = workdir / "mlflow.db"
+    artifacts = workdir / "mlflow-artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    server = Server("mlflow", mlflow_command(python.parent / "mlflow", port, f"sqlite:///{db}", artifacts), port,
+                    workdir / "mlflow.log")
+    server.start()
+    try:
+        server.wait_healthy()
+        progress("seeding mlflow's database")
+        exp_a, exp_b, _ = seed_mlflow(db, server.base_url, scale)
+        server.wait_quiet()
+        base = server.base_url
+        show_all = (f"localStorage.setItem('MLflowLocalStorage-1.1-ExperimentPage-[\"{exp_b}\"]-ReactComponentState', "
+                    "JSON.stringify({runsHiddenMode: 'SHOW_ALL'}));")
+        with browser() as b:
+            for i in range(scale.repeat):
+                secs, heap = measure(b, f"{base}/#/experiments/{exp_a}/runs", "mlflow_table", 0, timeout_s=180)
+                res.mlflow_table_first_row_s.append(secs)
+                progress(f"mlflow runs table #{i + 1}: first row at {secs:.2f} s")
+            secs, heap = measure(b, f"{base}/#/experiments/{exp_b}/runs?compareRunsMode=CHART", "mlflow_chart",
+                                 scale.chart_runs, timeout_s=300, extra_script=show_all)
+            res.mlflow_chart_s.append(secs)
+            res.js_heap_mb["mlflow_chart"] = round(heap, 1)
+            progress(f"mlflow chart: {secs:.2f} s")
+    finally:
+        server.stop()
+
+
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
@@ -205,11 +309,11 @@ def browser() -> Iterator[Any]:
 
 
 def measure(b: Any, url: str, mark: str, series: int, timeout_s: float = 90.0,
-            on_response: Callable[[Any], None] | None = None) -> tuple[float, float]:
+            on_response: Callable[[Any], None] | None = None, extra_script: str = "") -> tuple[float, float]:
     """Open url in a fresh context; (seconds from navigation start to the mark's frame, JS heap MB)."""
     context = b.new_context(viewport=VIEWPORT, bypass_csp=True)  # the probe polls with evaluate()
     try:
-        context.add_init_script(f"window.__expectSeries = {int(series)};\n" + PROBE)
+        context.add_init_script(f"window.__expectSeries = {int(series)};\n{extra_script}\n" + PROBE)
         page = context.new_page()
         if on_response is not None:
             page.on("requestfinished", on_response)
@@ -282,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", choices=sorted(SCALES), default="default")
     p.add_argument("--repeat", type=int, help="warm repetitions (default 3; 1 for quick)")
     p.add_argument("--json", type=Path, metavar="OUT.json", help="also write the results as JSON")
+    p.add_argument("--mlflow", action="store_true",
+                   help="also measure the same pages on `mlflow server` (bench venv, mlflow 3.17.2)")
     p.add_argument("--workdir", type=Path, help="where the database and logs go (default: a temp dir, removed)")
     args = p.parse_args(argv)
     scale = SCALES[args.scale]
@@ -290,7 +396,12 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tracklog-ui-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        res = run(scale, workdir, lambda m: print(m, file=sys.stderr, flush=True))
+        def progress(m: str) -> None:
+            print(m, file=sys.stderr, flush=True)
+
+        res = run(scale, workdir, progress)
+        if args.mlflow:
+            run_mlflow(scale, workdir, progress, res)
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
