@@ -64,12 +64,14 @@ INT32_MAX = 2**31 - 1
 _KEY_RE = re.compile(r"^[/\w.\- :]*$")
 _RUN_ID_RE = re.compile(r"^[a-zA-Z0-9][\w\-]{0,255}$")
 _MODEL_ID_RE = re.compile(r"^m-[0-9a-f]{32}$")
+_NEW_RUN_ID_RE = re.compile(r"^[0-9a-f]{32}$")  # uuid4().hex, as MLflow generates
 _MODEL_NAME_FORBIDDEN = frozenset('/:.%"\'')
 
 __all__ = [
     "INT64_MAX",
     "INT64_MIN",
     "check_text",
+    "check_time",
     "parse_enum",
     "validate_batch",
     "validate_dataset_input",
@@ -83,6 +85,7 @@ __all__ = [
     "validate_max_results",
     "validate_metric",
     "validate_model_id",
+    "validate_new_run_id",
     "validate_param",
     "validate_run_id",
     "validate_run_tag",
@@ -142,6 +145,18 @@ def validate_run_id(run_id: object) -> str:
     if not isinstance(run_id, str) or not _RUN_ID_RE.fullmatch(run_id):
         raise InvalidArgument(f"Invalid run ID: {str(run_id)[:300]!r}")
     return run_id
+
+
+def validate_new_run_id(run_id: object) -> str:
+    """A caller-chosen id for a new run (an import keeping MLflow's): 32 lowercase hex digits."""
+    if not isinstance(run_id, str) or not _NEW_RUN_ID_RE.fullmatch(run_id):
+        raise InvalidArgument(f"Invalid run ID: {str(run_id)[:300]!r} (expected 32 lowercase hex digits)")
+    return run_id
+
+
+def check_time(field: str, value: object) -> int:
+    """A millisecond timestamp: an integer in [0, 2^63)."""
+    return _check_int(field, value, 0, INT64_MAX)
 
 
 def validate_model_id(model_id: object) -> str:

@@ -175,6 +175,69 @@ def test_import_into_a_tracklog_server(
         source = MlflowSqlSource(mlflow_source.db_uri, str(mlflow_source.artifacts))
         summary = Importer(source, store, url, ImportOptions()).run()
         assert summary.copied["runs"] == 6 and summary.copied["artifact files"] == 8
+        # MLflow's REST API has no id fields on create: ids are new, the tags map them
+        assert not summary.copied["run ids kept"] and not store.keeps_ids
+        source_run_ids = {r.info.run_id for r in source.runs(mlflow_source.facts["alpha"])}
+        target_exp = store.get_experiment_by_name("alpha")
+        assert target_exp is not None
+        imported = list(store.search_runs([target_exp.experiment_id], run_view_type=ViewType.ALL))
+        assert imported and not source_run_ids & {r.info.run_id for r in imported}
+        assert {r.data.tags[SOURCE_RUN_ID_TAG] for r in imported} <= source_run_ids
         assert snapshot(StoreSource(store, url, owns_store=False)) == source_picture
         again = Importer(source, store, url, ImportOptions()).run()
         assert again.copied["runs"] == 0
+
+
+def _source_ids(source: Any) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """experiment id -> name, run id -> name, model id -> name (Default left out)."""
+    exps = {e.experiment_id: e.name for e in source.experiments() if e.experiment_id != "0"}
+    runs = {r.info.run_id: r.info.run_name for eid in exps for r in source.runs(eid)}
+    models = {m.model_id: m.name for eid in exps for m in source.logged_models(eid)}
+    return exps, runs, models
+
+
+def test_sql_target_keeps_mlflow_ids(mlflow_source: FilledMlflow, tmp_path: Path) -> None:
+    target = Target(tmp_path)
+    source = MlflowSqlSource(mlflow_source.db_uri, str(mlflow_source.artifacts))
+    exps, runs, models = _source_ids(source)
+    assert len(exps) == 3 and len(runs) == 6 and models
+    summary = target.run_import(open_mlflow_source(mlflow_source.url), artifacts=False)
+    assert summary.copied["run ids kept"] == 6 and summary.copied["experiment ids kept"] == 3
+    for eid, name in exps.items():
+        got = target.store.get_experiment(eid)
+        src = next(e for e in source.experiments() if e.experiment_id == eid)
+        assert (got.name, got.creation_time) == (name, src.creation_time)
+    for rid, name in runs.items():
+        run = target.store.get_run(rid)
+        assert run.info.run_name == name and run.data.tags[SOURCE_RUN_ID_TAG] == rid
+        parent = run.data.tags.get("mlflow.parentRunId")
+        assert parent is None or parent in runs  # parent links need no rewriting
+    for mid, name in models.items():
+        model = target.store.get_logged_model(mid)
+        src_model = next(m for eid in exps for m in source.logged_models(eid) if m.model_id == mid)
+        assert model.name == name and model.creation_timestamp_ms == src_model.creation_timestamp_ms
+    # generated ids continue after the kept ones; a second import finds everything by its tags
+    assert int(target.store.create_experiment("after-import")) > max(int(e) for e in exps)
+    again = target.run_import(source, artifacts=False)
+    assert again.copied["runs"] == 0 and again.copied["metric points"] == 0 and not again.copied["run ids kept"]
+
+
+def test_taken_ids_fall_back_to_a_mapping(
+    mlflow_source: FilledMlflow, source_picture: dict[str, Any], tmp_path: Path
+) -> None:
+    target = Target(tmp_path)
+    source = MlflowSqlSource(mlflow_source.db_uri, str(mlflow_source.artifacts))
+    exps, runs, _models = _source_ids(source)
+    for i in range(max(int(e) for e in exps)):  # occupy every source experiment id
+        target.store.create_experiment(f"local-{i}")
+    summary = target.run_import(source)
+    assert summary.skipped[("experiment ids kept", "new id: source id taken in the target")] == 3
+    assert summary.copied["run ids kept"] == 6  # run ids are still free
+    for eid, name in exps.items():
+        assert target.store.get_experiment(eid).name.startswith("local-")
+        moved = target.store.get_experiment_by_name(name)
+        assert moved is not None and moved.experiment_id != eid
+    picture = snapshot(target.source())
+    assert {k: v for k, v in picture.items() if not k.startswith("local-")} == source_picture
+    assert target.run_import(source).copied["runs"] == 0
+    assert {r.info.run_id for r in target.all_runs()} == set(runs)

@@ -95,3 +95,20 @@ def test_cli_export_and_import_a_tracklog_store(tmp_path: Path, monkeypatch: pyt
     assert (out / "artifacts" / "runs" / run.info.run_id / "notes" / "a.txt").read_text() == client_text
     repo = target.run_artifacts(copied)
     assert repo is not None and repo.open_read("notes/a.txt").read() == client_text.encode()
+
+
+def test_pack_batches_respects_the_log_batch_limits() -> None:
+    from tracklog.entities import Param
+    from tracklog.transfer.importer import pack_batches
+
+    params = [Param(f"p{i}", "v") for i in range(150)]
+    tags = [RunTag(f"t{i}", "v") for i in range(120)]
+    points = iter([Metric("m", float(i), i, i) for i in range(2500)])
+    batches = list(pack_batches(params, tags, points))
+    assert all(len(p) <= 100 and len(t) <= 100 and len(p) + len(t) + len(m) <= 1000 for p, t, m in batches)
+    assert [len(p) for p, _t, _m in batches][:2] == [100, 50] and sum(len(t) for _p, t, _m in batches) == 120
+    assert [m.step for _p, _t, ms in batches for m in ms] == list(range(2500))  # all points, in order
+    assert [len(m) for _p, _t, m in batches] == [800, 930, 770]  # no more calls than needed
+    one = list(pack_batches([Param("a", "1")], [RunTag("b", "2")], iter([Metric("m", 1.0, 1, 0)] * 3)))
+    assert len(one) == 1 and len(one[0][2]) == 3
+    assert list(pack_batches([], [], iter([]))) == []

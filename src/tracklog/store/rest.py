@@ -33,7 +33,7 @@ from tracklog.entities import (
     RunTag,
     ViewType,
 )
-from tracklog.exceptions import NotFound
+from tracklog.exceptions import InvalidArgument, NotFound
 from tracklog.store.base import SEARCH_MAX_RESULTS_DEFAULT, DatasetSummary, TrackingStore
 from tracklog.store.sampled import SampledSeries
 
@@ -75,8 +75,15 @@ class RestStore(TrackingStore):
 
     # -- experiments ---------------------------------------------------------------
     def create_experiment(
-        self, name: str, artifact_location: str | None = None, tags: Sequence[ExperimentTag] = ()
+        self,
+        name: str,
+        artifact_location: str | None = None,
+        tags: Sequence[ExperimentTag] = (),
+        *,
+        experiment_id: str | None = None,
+        creation_time: int | None = None,
     ) -> str:
+        _refuse_chosen(experiment_id=experiment_id, creation_time=creation_time)
         body: dict[str, Any] = {"name": name, "tags": [t.to_dict() for t in tags]}
         if artifact_location:
             body["artifact_location"] = artifact_location
@@ -139,7 +146,10 @@ class RestStore(TrackingStore):
         start_time: int | None,
         tags: Sequence[RunTag] = (),
         run_name: str | None = None,
+        *,
+        run_id: str | None = None,
     ) -> Run:
+        _refuse_chosen(run_id=run_id)
         body: dict[str, Any] = {
             "experiment_id": str(experiment_id),
             "user_id": user_id,
@@ -324,7 +334,11 @@ class RestStore(TrackingStore):
         tags: Sequence[LoggedModelTag] = (),
         params: Sequence[LoggedModelParameter] = (),
         model_type: str | None = None,
+        *,
+        model_id: str | None = None,
+        creation_timestamp_ms: int | None = None,
     ) -> LoggedModel:
+        _refuse_chosen(model_id=model_id, creation_timestamp_ms=creation_timestamp_ms)
         first, rest = params[:LOGGED_MODEL_PARAMS_PER_REQUEST], params[LOGGED_MODEL_PARAMS_PER_REQUEST:]
         body: dict[str, Any] = {
             "experiment_id": str(experiment_id),
@@ -405,3 +419,10 @@ def _model_order(entry: dict[str, object]) -> dict[str, object]:
         if entry.get(key):
             out[key] = entry[key]
     return out
+
+
+def _refuse_chosen(**values: object) -> None:
+    """MLflow's create requests carry no id or creation time: refuse rather than drop them."""
+    given = sorted(k for k, v in values.items() if v is not None)
+    if given:
+        raise InvalidArgument(f"{', '.join(given)}: not supported by MLflow's REST API (keeps_ids is False)")

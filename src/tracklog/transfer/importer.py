@@ -1,16 +1,22 @@
-"""Writing a ``Source`` into a tracking store: idempotent, resumable, ids mapped by tags.
+"""Writing a ``Source`` into a tracking store: idempotent, resumable, ids kept or mapped by tags.
+
+A target that ``keeps_ids`` (the SQL store: a folder or a database URL) receives the
+source's experiment, run and logged-model ids and creation times; an id it cannot take
+(taken, or not in its format) falls back to a new one. Over MLflow's REST API ids are
+always new. Either way the import tags record the source ids.
 
 Per run, in this order (every step can be repeated safely):
 
 1. ``create_run`` with the import tags (``tracklog.import.source_run_id`` ...), so a
    later import finds the run with ``search_runs`` instead of creating it again;
-2. params and tags (``mlflow.parentRunId`` rewritten to the new id) by ``log_batch``;
-3. every metric point, ``log_batch`` of up to 1000 (re-logging a point is a no-op);
-4. dataset inputs; logged models of the run (created, artifacts, finalized); model
+   then its status and end time;
+2. dataset inputs; logged models of the run (created, artifacts, finalized); model
    inputs and outputs; the model-linked metrics;
-5. artifacts, copied on a thread pool (files already present with the same size are skipped);
-6. status and end time, then the tag ``tracklog.import.complete=true`` last;
-   then ``delete_run`` if the source run is deleted.
+3. artifacts, copied on a thread pool (files already present with the same size are skipped);
+4. params, tags (``mlflow.parentRunId`` rewritten to the new id) and every metric point,
+   packed into ``log_batch`` calls of up to 1000 entities (re-logging is a no-op), the
+   last of which also writes ``tracklog.import.complete=true``;
+5. ``delete_run`` if the source run is deleted.
 
 A run found with the source tag but without the complete tag is finished on the next
 import; a complete one is skipped (only its lifecycle is re-checked).
@@ -18,6 +24,7 @@ import; a complete one is skipped (only its lifecycle is re-checked).
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -36,10 +43,12 @@ from tracklog.entities import (
     LoggedModelStatus,
     LoggedModelTag,
     Metric,
+    Param,
     Run,
     RunTag,
     ViewType,
 )
+from tracklog.exceptions import AlreadyExists, InvalidArgument
 from tracklog.store.base import TrackingStore
 from tracklog.transfer.artifact_copy import ArtifactCopier
 from tracklog.transfer.base import PARENT_RUN_TAG, Source, parents_first, select_experiments
@@ -64,6 +73,7 @@ SOURCE_TAG = "tracklog.import.source"
 COMPLETE_TAG = "tracklog.import.complete"
 
 METRICS_PER_BATCH = 1000
+ENTITIES_PER_BATCH = 1000  # params + tags + metrics in one log_batch
 PARAMS_PER_BATCH = 100
 TAGS_PER_BATCH = 100
 MODEL_PARAMS_PER_CALL = 100
@@ -80,11 +90,26 @@ class ImportOptions:
     workers: int = 8  # artifact copy threads
     progress: bool = False  # rich bars (the CLI turns them on for a TTY)
     after_run: Callable[[str], None] | None = None  # called with each source run id once complete
+    keep_ids: bool = True  # keep source ids when the target store can (TrackingStore.keeps_ids)
 
 
 def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def pack_batches(
+    params: Sequence[Param], tags: Sequence[RunTag], points: Iterator[Metric]
+) -> Iterator[tuple[list[Param], list[RunTag], list[Metric]]]:
+    """(params, tags, metrics) per ``log_batch``: at most 100 params, 100 tags, 1000 entities in all."""
+    params, tags = list(params), list(tags)
+    while True:
+        p, params = params[:PARAMS_PER_BATCH], params[PARAMS_PER_BATCH:]
+        t, tags = tags[:TAGS_PER_BATCH], tags[TAGS_PER_BATCH:]
+        m = list(itertools.islice(points, min(METRICS_PER_BATCH, ENTITIES_PER_BATCH - len(p) - len(t))))
+        if not (p or t or m):
+            return
+        yield p, t, m
 
 
 class Importer:
@@ -95,6 +120,7 @@ class Importer:
         self.store = store
         self.tracking_uri = tracking_uri
         self.options = options
+        self.keep_ids = options.keep_ids and store.keeps_ids
         self.summary = Summary()
         self.run_ids: dict[str, str] = {}  # source run id -> target run id
         self.model_ids: dict[str, str] = {}  # source model id -> target model id
@@ -160,7 +186,15 @@ class Importer:
         found = self.store.get_experiment_by_name(experiment.name)
         if found is None:
             tags = [*_foreign(experiment.tag_list), *self._experiment_import_tags(experiment)]
-            new_id = self.store.create_experiment(experiment.name, None, tags)
+            new_id = self._with_kept_id(
+                "experiment",
+                lambda: self.store.create_experiment(
+                    experiment.name, None, tags, experiment_id=experiment.experiment_id,
+                    creation_time=experiment.creation_time,
+                ),
+                lambda: self.store.create_experiment(experiment.name, None, tags),
+                lambda new: new == experiment.experiment_id,
+            )
             self.summary.add("experiments")
             return self.store.get_experiment(new_id)
         if found.tags_dict.get(SOURCE_EXPERIMENT_ID_TAG) == experiment.experiment_id:
@@ -168,6 +202,22 @@ class Importer:
         else:
             self.summary.skip("experiments", "merged into the existing experiment of that name")
         return found
+
+    def _with_kept_id(
+        self, kind: str, keep: Callable[[], T], new: Callable[[], T], kept: Callable[[T], bool]
+    ) -> T:
+        """``keep()`` (create with the source id) when the target can, else or on a clash ``new()``."""
+        if self.keep_ids:
+            try:
+                created = keep()
+            except (AlreadyExists, InvalidArgument) as exc:
+                reason = "taken in the target" if isinstance(exc, AlreadyExists) else "not accepted by the target"
+                self.summary.skip(f"{kind} ids kept", f"new id: source id {reason}")
+            else:
+                if kept(created):
+                    self.summary.add(f"{kind} ids kept")
+                return created
+        return new()
 
     def _experiment_import_tags(self, experiment: Experiment) -> list[ExperimentTag]:
         return [ExperimentTag(SOURCE_EXPERIMENT_ID_TAG, experiment.experiment_id),
@@ -229,9 +279,14 @@ class Importer:
     ) -> None:
         source_id = run.info.run_id
         if existing is None:
-            created = self.store.create_run(
-                target.experiment_id, run.info.user_id, run.info.start_time,
-                tags=self._run_import_tags(run), run_name=run.info.run_name or None,
+            tags, name = self._run_import_tags(run), run.info.run_name or None
+            created = self._with_kept_id(
+                "run",
+                lambda: self.store.create_run(target.experiment_id, run.info.user_id, run.info.start_time,
+                                              tags=tags, run_name=name, run_id=source_id),
+                lambda: self.store.create_run(target.experiment_id, run.info.user_id, run.info.start_time,
+                                              tags=tags, run_name=name),
+                lambda new: new.info.run_id == source_id,
             )
         else:
             created = existing
@@ -240,16 +295,14 @@ class Importer:
             self.summary.skip("runs", "resumed (finished an interrupted import)")
         target_id = created.info.run_id
         self.run_ids[source_id] = target_id
-        self._log_params_and_tags(run, target_id)
-        self._log_metrics(run, target_id)
+        self.store.update_run_info(target_id, status=run.info.status, end_time=run.info.end_time)
         if run.inputs.dataset_inputs:
             self.store.log_inputs(target_id, datasets=run.inputs.dataset_inputs)
         for model in models:
             self._import_model(model, target, target_id, done_models)
         self._link_models(run, target_id)
         self._copy(self.source.run_artifacts(run), created.info.artifact_uri)
-        self.store.update_run_info(target_id, status=run.info.status, end_time=run.info.end_time)
-        self.store.set_tag(target_id, RunTag(COMPLETE_TAG, "true"))
+        self._log_run_data(run, target_id)  # its last log_batch also writes the complete tag
         if run.info.lifecycle_stage is LifecycleStage.DELETED:
             self.store.delete_run(target_id)
         if existing is None:
@@ -262,7 +315,7 @@ class Importer:
                 RunTag(SOURCE_EXPERIMENT_ID_TAG, run.info.experiment_id),
                 RunTag(SOURCE_TAG, self.source.label)]
 
-    def _log_params_and_tags(self, run: Run, target_id: str) -> None:
+    def _run_tags(self, run: Run, target_id: str) -> list[RunTag]:
         tags = []
         for tag in _foreign(run.data.tag_list):
             if tag.key == PARENT_RUN_TAG:
@@ -271,26 +324,28 @@ class Importer:
                     self._parents_to_fix.append((target_id, tag.value))
                 tag = RunTag(tag.key, mapped or tag.value)
             tags.append(tag)
-        for batch in chunks(list(run.data.param_list), PARAMS_PER_BATCH):
-            self.store.log_batch(target_id, params=batch)
-        for tag_batch in chunks(tags, TAGS_PER_BATCH):
-            self.store.log_batch(target_id, tags=tag_batch)
+        return tags
 
-    def _log_metrics(self, run: Run, target_id: str) -> None:
-        batch: list[Metric] = []
-        for point in self.source.metric_history(run):
-            batch.append(Metric(point.key, point.value, point.timestamp, point.step))
-            if len(batch) >= METRICS_PER_BATCH:
-                self._flush_metrics(target_id, batch)
-                batch = []
-        if batch:
-            self._flush_metrics(target_id, batch)
-
-    def _flush_metrics(self, target_id: str, batch: list[Metric]) -> None:
-        self.store.log_batch(target_id, metrics=batch)
-        self.summary.add("metric points", len(batch))
-        self._progress.grow("metrics", len(batch))
-        self._progress.advance("metrics", len(batch))
+    def _log_run_data(self, run: Run, target_id: str) -> None:
+        """Params, tags and every metric point in as few ``log_batch`` calls (transactions) as the
+        limits allow; the complete tag rides with the last one (or follows it when it is full)."""
+        points = (Metric(p.key, p.value, p.timestamp, p.step) for p in self.source.metric_history(run))
+        batches = pack_batches(run.data.param_list, self._run_tags(run, target_id), points)
+        complete = RunTag(COMPLETE_TAG, "true")
+        batch, marked = next(batches, None), False
+        while batch is not None:
+            params, tags, metrics = batch
+            batch = next(batches, None)
+            room = len(tags) < TAGS_PER_BATCH and len(params) + len(tags) + len(metrics) < ENTITIES_PER_BATCH
+            if batch is None and room:
+                tags, marked = [*tags, complete], True
+            self.store.log_batch(target_id, metrics=metrics, params=params, tags=tags)
+            if metrics:
+                self.summary.add("metric points", len(metrics))
+                self._progress.grow("metrics", len(metrics))
+                self._progress.advance("metrics", len(metrics))
+        if not marked:
+            self.store.set_tag(target_id, complete)
 
     def _link_models(self, run: Run, target_id: str) -> None:
         outputs = [LoggedModelOutput(self.model_ids[o.model_id], o.step)
@@ -320,9 +375,17 @@ class Importer:
             tags = [*_foreign(model.tag_list), LoggedModelTag(SOURCE_MODEL_ID_TAG, model.model_id),
                     LoggedModelTag(SOURCE_TAG, self.source.label)]
             params = list(model.param_list)
-            created = self.store.create_logged_model(
-                target.experiment_id, model.name, target_run_id, tags, params[:MODEL_PARAMS_PER_CALL],
-                model.model_type,
+            first = params[:MODEL_PARAMS_PER_CALL]
+            created = self._with_kept_id(
+                "logged model",
+                lambda: self.store.create_logged_model(
+                    target.experiment_id, model.name, target_run_id, tags, first, model.model_type,
+                    model_id=model.model_id, creation_timestamp_ms=model.creation_timestamp_ms or None,
+                ),
+                lambda: self.store.create_logged_model(
+                    target.experiment_id, model.name, target_run_id, tags, first, model.model_type,
+                ),
+                lambda new: new.model_id == model.model_id,
             )
             for batch in chunks(params[MODEL_PARAMS_PER_CALL:], MODEL_PARAMS_PER_CALL):
                 self.store.log_logged_model_params(created.model_id, batch)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Table, TextClause, text
+from sqlalchemy import Column, Connection, Table, TextClause, func, select, text
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.dialects.postgresql.base import PGDialect
 
@@ -123,3 +123,23 @@ def upsert(
     else:
         mins = mysql.insert(table)
         conn.execute(mins.on_duplicate_key_update({c: mins.inserted[c] for c in update}), list(rows))
+
+
+def sync_id_sequence(conn: Connection, column: Column[Any]) -> None:
+    """After inserting a chosen value into an auto-increment column, keep generated ids above it.
+
+    SQLite and MySQL continue from the highest value by themselves; a PostgreSQL
+    sequence does not, so it is moved forward (never back) past the chosen value."""
+    if conn.dialect.name != "postgresql":
+        return
+    seq = conn.execute(
+        text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": column.table.name, "c": column.name}
+    ).scalar()
+    if seq is None:
+        return
+    highest = conn.execute(select(func.max(column))).scalar()
+    # ``seq`` comes from the catalog (schema-qualified, quoted as needed), not from a caller.
+    conn.execute(
+        text(f"SELECT setval(CAST(:seq AS regclass), GREATEST(:top, (SELECT last_value FROM {seq})))"),
+        {"seq": seq, "top": int(highest or 1)},
+    )

@@ -21,12 +21,13 @@ from tracklog.exceptions import AlreadyExists, InvalidArgument, NotFound
 from tracklog.search import experiments_search
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.db import chunks
-from tracklog.store.sql.dialect import upsert
+from tracklog.store.sql.dialect import sync_id_sequence, upsert
 from tracklog.store.sql.paging import decode_token, page_of
 from tracklog.store.sql.rows import AnyRow, experiment_from_row, join_uri
 from tracklog.validation import (
     MAX_ARTIFACT_LOCATION_LENGTH,
     check_text,
+    check_time,
     parse_enum,
     validate_experiment_id,
     validate_experiment_name,
@@ -75,42 +76,62 @@ def create_experiment(
     artifact_location: str | None,
     tags: Sequence[ExperimentTag],
     default_artifact_root: str,
+    experiment_id: str | None = None,
+    creation_time: int | None = None,
 ) -> str:
     validate_experiment_name(name)
     if artifact_location is not None:
         check_text("artifact_location", artifact_location, MAX_ARTIFACT_LOCATION_LENGTH)
     for tag in tags:
         validate_experiment_tag(tag)
+    explicit = _explicit_id(conn, experiment_id) if experiment_id is not None else None
+    created = check_time("creation_time", creation_time) if creation_time is not None else now_ms()
     _refuse_taken_name(conn, name)
-    now = now_ms()
     values: dict[str, Any] = {
         "name": name,
         # Placeholder until the id is known; replaced in the same transaction.
         "artifact_location": artifact_location or "",
         "lifecycle_stage": ACTIVE,
-        "creation_time": now,
-        "last_update_time": now,
+        "creation_time": created,
+        "last_update_time": created,
     }
+    if explicit is not None:
+        values["experiment_id"] = explicit
     try:
         with conn.begin_nested():
             result = conn.execute(insert(s.experiments).values(values))
     except IntegrityError:
-        raise AlreadyExists(f"Experiment {name!r} already exists.") from None
+        raise AlreadyExists(f"Experiment {name!r} (or its ID) already exists.") from None
     pk = result.inserted_primary_key
     assert pk is not None
-    experiment_id = int(pk[0])
+    new_id = int(pk[0])
+    if explicit is not None:
+        sync_id_sequence(conn, s.experiments.c.experiment_id)
     if not artifact_location:
-        location = join_uri(default_artifact_root, str(experiment_id))
+        location = join_uri(default_artifact_root, str(new_id))
         check_text("artifact_location", location, MAX_ARTIFACT_LOCATION_LENGTH)
         conn.execute(
             update(s.experiments)
-            .where(s.experiments.c.experiment_id == experiment_id)
+            .where(s.experiments.c.experiment_id == new_id)
             .values(artifact_location=location)
         )
     if tags:
-        rows = {t.key: {"experiment_id": experiment_id, "key": t.key, "value": t.value} for t in tags}
+        rows = {t.key: {"experiment_id": new_id, "key": t.key, "value": t.value} for t in tags}
         upsert(conn, s.experiment_tags, list(rows.values()), ["value"])
-    return str(experiment_id)
+    return str(new_id)
+
+
+def _explicit_id(conn: Connection, experiment_id: str) -> int:
+    """A caller-chosen id (an import keeping MLflow's): decimal digits, positive, free."""
+    if not isinstance(experiment_id, str) or not experiment_id.isascii() or not experiment_id.isdigit():
+        raise InvalidArgument(f"Invalid experiment ID: {str(experiment_id)[:100]!r}")
+    number = validate_experiment_id(experiment_id)
+    if number == 0 or str(number) != experiment_id:
+        raise InvalidArgument(f"Invalid experiment ID: {experiment_id!r} (a positive integer without leading zeros)")
+    taken = s.experiments.c.experiment_id == number
+    if conn.execute(select(s.experiments.c.experiment_id).where(taken)).first() is not None:
+        raise AlreadyExists(f"Experiment with ID {experiment_id} already exists.")
+    return number
 
 
 def _refuse_taken_name(conn: Connection, name: str, but: int | None = None) -> None:

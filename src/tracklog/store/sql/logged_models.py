@@ -16,7 +16,7 @@ from tracklog.entities import (
     LoggedModelTag,
     Metric,
 )
-from tracklog.exceptions import InvalidArgument, NotFound
+from tracklog.exceptions import AlreadyExists, InvalidArgument, NotFound
 from tracklog.search import logged_models_search
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.db import chunks
@@ -28,6 +28,7 @@ from tracklog.store.sql.rows import AnyRow, decode_value, join_uri
 from tracklog.validation import (
     MAX_MODEL_TYPE_LENGTH,
     check_text,
+    check_time,
     parse_enum,
     validate_experiment_id,
     validate_logged_model_name,
@@ -48,8 +49,14 @@ def create_logged_model(
     tags: Sequence[LoggedModelTag],
     params: Sequence[LoggedModelParameter],
     model_type: str | None,
+    model_id: str | None = None,
+    creation_timestamp_ms: int | None = None,
 ) -> LoggedModel:
     validate_experiment_id(experiment_id)
+    if model_id is not None:
+        validate_model_id(model_id)
+    if creation_timestamp_ms is not None:
+        check_time("creation_timestamp_ms", creation_timestamp_ms)
     name = validate_logged_model_name(name) if name else random_name()
     if source_run_id:
         validate_run_id(source_run_id)
@@ -60,8 +67,11 @@ def create_logged_model(
     for param in params:
         validate_logged_model_param(param)
     experiment = active_experiment_row(conn, experiment_id)
-    model_id = f"m-{uuid.uuid4().hex}"
-    now = now_ms()
+    if model_id is None:
+        model_id = f"m-{uuid.uuid4().hex}"
+    elif conn.execute(select(s.logged_models.c.model_id).where(s.logged_models.c.model_id == model_id)).first():
+        raise AlreadyExists(f"Logged model with ID {model_id} already exists.")
+    now = now_ms() if creation_timestamp_ms is None else creation_timestamp_ms
     conn.execute(
         insert(s.logged_models).values(
             model_id=model_id,
