@@ -78,3 +78,17 @@ def test_bad_input_is_400(api: Api) -> None:
         assert r.json()["error_code"] == "INVALID_PARAMETER_VALUE"
     r = api.client.get(PATH, params={"run_ids": ["f" * 32], "metric_key": "loss"})
     assert r.status_code == 404 and r.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_rest_store_reads_sampled_histories(api: Api) -> None:
+    """tracklog's own RestStore speaks this endpoint (through the in-process app)."""
+    from tracklog.client.transport import HttpSettings, HttpTransport
+    from tracklog.store.rest import RestStore
+
+    a = _run(api, api.experiment(), [float(i) for i in range(40)])
+    http = HttpTransport("http://localhost:5000", HttpSettings(max_retries=0),
+                         transport=api.client._transport)  # the TestClient's in-process transport
+    store = RestStore("http://localhost:5000", transport=http)
+    (series,) = store.get_metric_history_sampled([a], "loss", 8, min_step=0, max_step=39)
+    assert series.run_id == a and series.total == 40 and len(series.points) == 8
+    assert [p.max for p in series.points] == [4.0 + 5 * k for k in range(8)]
