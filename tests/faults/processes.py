@@ -120,6 +120,15 @@ class ServerProcess:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
+    def child_pids(self) -> set[int]:
+        """PIDs of the server's direct children (uvicorn's workers with --workers > 1; Linux only)."""
+        assert self.proc is not None
+        pids: set[int] = set()
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            children = (task / "children").read_text().split()
+            pids.update(int(c) for c in children)
+        return pids
+
 
 class PgCluster:
     """A private PostgreSQL cluster in a temp dir on a free port; restartable at will."""
