@@ -377,3 +377,33 @@ def test_azure_without_an_account_key_cannot_presign(azurite: Emulator) -> None:
     assert not repo.can_presign()
     with pytest.raises(NotImplementedByServer):
         repo.presigned_download_url("f.txt")
+
+
+# -- progress of tree transfers (a bar on a TTY; here a recorder) ------------------------------
+
+
+def test_tree_transfers_report_progress(s3_repo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracklog.artifacts import _fsspec
+
+    reports: list[tuple[str, int | None, int, list[int]]] = []
+
+    class Recorder:
+        def __init__(self, description: str, total_bytes: int | None, files: int) -> None:
+            self.advanced: list[int] = []
+            reports.append((description, total_bytes, files, self.advanced))
+
+        def advance(self, nbytes: int) -> None:
+            self.advanced.append(nbytes)
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(_fsspec, "Progress", Recorder)
+    src = tmp_path / "src"
+    (src / "d").mkdir(parents=True)
+    (src / "a.bin").write_bytes(b"a" * 10)
+    (src / "d" / "b.bin").write_bytes(b"b" * 32)
+    s3_repo.log_artifacts(str(src), "tree")
+    s3_repo.download_artifacts("tree", str(tmp_path / "out"))
+    assert [(d, t, f, sorted(a)) for d, t, f, a in reports] == [
+        ("upload 2 files", 42, 2, [10, 32]), ("download 2 files", 42, 2, [10, 32])]

@@ -13,7 +13,8 @@ A subclass only builds the fsspec filesystem and says where its root is
   the multipart "complete" succeeds, and a failed stream aborts the upload;
 * listings rely on the filesystem's paginated listing (ListObjectsV2
   continuation tokens, GCS page tokens, Azure markers);
-* tree downloads and uploads run on a small thread pool.
+* tree downloads and uploads run on a small thread pool, with a progress bar
+  for big transfers when stderr is a terminal.
 
 Object stores have no directories: a "directory" is a common key prefix, so
 empty directories do not survive an upload.
@@ -29,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from typing import Any, BinaryIO, cast
 
+from tracklog.artifacts._progress import Progress
 from tracklog.artifacts.base import CHUNK_SIZE, ArtifactRepository
 from tracklog.artifacts.paths import TEMP_PREFIX, invalid_path, join_relpath, safe_relpath
 from tracklog.entities import FileInfo
@@ -103,7 +105,17 @@ class FsspecArtifactRepository(ArtifactRepository):
 
     def log_artifacts(self, local_dir: str, artifact_path: str | None = None) -> None:
         plan = _plan_upload(local_dir, safe_relpath(artifact_path))  # every name checked before any write
-        _run_parallel(lambda pair: self._upload_file(*pair), plan)
+        sizes = {source: os.path.getsize(source) for source, _ in plan}
+        progress = Progress(f"upload {len(plan)} files", sum(sizes.values()), len(plan))
+
+        def upload(pair: tuple[str, str]) -> None:
+            self._upload_file(*pair)
+            progress.advance(sizes[pair[0]])
+
+        try:
+            _run_parallel(upload, plan)
+        finally:
+            progress.close()
 
     def _upload_file(self, local_file: str, dest: str) -> None:
         with open(local_file, "rb") as fh:
@@ -232,8 +244,17 @@ class FsspecArtifactRepository(ArtifactRepository):
             return target
         os.makedirs(target, exist_ok=True)
         skip = len(rel) + 1 if rel else 0
-        jobs = [(child, os.path.join(target, *child[skip:].split("/"))) for child, _ in files]
-        _run_parallel(lambda job: self._download_file(*job), jobs)
+        jobs = [(child, os.path.join(target, *child[skip:].split("/")), size) for child, size in files]
+        progress = Progress(f"download {len(jobs)} files", sum(size for _, size in files), len(jobs))
+
+        def download(job: tuple[str, str, int]) -> None:
+            self._download_file(job[0], job[1])
+            progress.advance(job[2])
+
+        try:
+            _run_parallel(download, jobs)
+        finally:
+            progress.close()
         return target
 
     def _download_file(self, rel: str, local: str) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import mimetypes
 import os
-import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +24,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from tracklog.artifacts._progress import Progress as _Progress
 from tracklog.artifacts.base import CHUNK_SIZE, ArtifactRepository
 from tracklog.artifacts.paths import safe_relpath
 from tracklog.client.transport import HttpTransport, get_transport
@@ -35,8 +35,6 @@ __all__ = ["ARTIFACTS_API", "HttpArtifactRepository", "resolve_artifact_root"]
 
 ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"
 MAX_WORKERS = 8
-PROGRESS_MIN_BYTES = 50 * 1024 * 1024
-PROGRESS_MIN_FILES = 100
 _TRACKING_ENV = ("TRACKLOG_TRACKING_URI", "MLFLOW_TRACKING_URI")
 
 
@@ -69,31 +67,6 @@ def resolve_artifact_root(root_uri: str, tracking_uri: str | None = None) -> tup
     else:
         raise InvalidArgument(f"HttpArtifactRepository cannot serve '{root_uri}'")
     return server, safe_relpath(root.strip("/"))
-
-
-class _Progress:
-    """A rich progress bar on a TTY for big transfers; otherwise does nothing."""
-
-    def __init__(self, description: str, total_bytes: int | None, files: int) -> None:
-        self._bar: Any = None
-        big = (total_bytes or 0) > PROGRESS_MIN_BYTES or files > PROGRESS_MIN_FILES
-        if not (big and sys.stderr.isatty()):
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-
-        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                             TransferSpeedColumn(), console=Console(stderr=True), transient=True)
-        self._task = self._bar.add_task(description, total=total_bytes)
-        self._bar.start()
-
-    def advance(self, nbytes: int) -> None:
-        if self._bar is not None:
-            self._bar.advance(self._task, nbytes)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 class _ReportingFile(io.FileIO):
