@@ -81,3 +81,15 @@ def test_dropped_upload_is_invisible(server: ServerProcess, framing: str) -> Non
     r = httpx.put(f"{server.url}{base}/new/data.bin", content=b"whole", timeout=30)
     assert r.status_code == 200
     assert httpx.get(f"{server.url}{base}/new/data.bin", timeout=30).content == b"whole"
+
+
+def test_idle_keep_alive_connection_outlives_proxies_idle_timeout(server: ServerProcess) -> None:
+    """An idle keep-alive connection is not closed after uvicorn's default 5 s (proxies reuse theirs
+    for up to 60 s; a server closing first makes them answer 502)."""
+    request = f"GET /health HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(request)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        time.sleep(7)
+        sock.sendall(request)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200"), "the server closed the idle connection"

@@ -23,6 +23,10 @@ from tracklog.server.settings import SETTINGS, Setting, Settings
 __all__ = ["server"]
 
 WORKER_HEALTHCHECK_S = 60
+# Idle keep-alive connections stay open longer than reverse proxies and load balancers keep
+# theirs (nginx upstream keepalive 60 s, AWS ALB 60 s): otherwise the server closes one just as
+# the proxy sends a request on it, and the proxy answers 502 (it does not resend a POST).
+KEEP_ALIVE_S = 75
 
 
 def _option(row: Setting) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -126,9 +130,11 @@ def server(**values: Any) -> None:
         if settings.workers > 1:
             uvicorn.run("tracklog.server.asgi:app_from_env", factory=True, host=host, port=settings.port,
                         workers=settings.workers, proxy_headers=False,
-                        timeout_graceful_shutdown=settings.graceful_timeout, **logs)
+                        timeout_graceful_shutdown=settings.graceful_timeout,
+                        timeout_keep_alive=KEEP_ALIVE_S, **logs)
         else:
             uvicorn.run(app, host=host, port=settings.port, proxy_headers=False,
-                        timeout_graceful_shutdown=settings.graceful_timeout, **logs)
+                        timeout_graceful_shutdown=settings.graceful_timeout,
+                        timeout_keep_alive=KEEP_ALIVE_S, **logs)
     finally:
         observability.close()
