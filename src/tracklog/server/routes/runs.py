@@ -177,7 +177,7 @@ def search(ctx: ServerContext, p: Params) -> dict[str, Any]:
     max_results = validate_max_results(p, SEARCH_MAX_RESULTS_DEFAULT)
     if not experiment_ids:
         return {}
-    page = ctx.store.search_runs(
+    runs, token = ctx.store.search_runs_wire(
         experiment_ids,
         filter_string=p.opt_str("filter") or None,
         run_view_type=view,
@@ -185,4 +185,4 @@ def search(ctx: ServerContext, p: Params) -> dict[str, Any]:
         order_by=p.str_list("order_by") or None,
         page_token=p.opt_str("page_token") or None,
     )
-    return paged("runs", [r.to_dict() for r in page], page.token)
+    return paged("runs", runs, token)

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from tracklog.entities import Run, RunInfo, RunStatus, RunTag, ViewType
-from tracklog.exceptions import AlreadyExists, InvalidArgument, NotFound
+from tracklog.exceptions import InvalidArgument, NotFound
 from tracklog.search import runs_search
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.dialect import upsert
 from tracklog.store.sql.experiments import ACTIVE, DELETED, active_experiment_row, now_ms
-from tracklog.store.sql.loader import load_runs
+from tracklog.store.sql.loader import load_runs, load_runs_wire
 from tracklog.store.sql.names import random_name
 from tracklog.store.sql.paging import decode_token, page_of
 from tracklog.store.sql.rows import AnyRow, join_uri, run_info_from_row
@@ -25,7 +25,6 @@ from tracklog.validation import (
     check_text,
     parse_enum,
     validate_experiment_id,
-    validate_new_run_id,
     validate_run_id,
     validate_run_tag,
 )
@@ -69,11 +68,8 @@ def create_run(
     start_time: int | None,
     tags: Sequence[RunTag],
     run_name: str | None,
-    run_id: str | None = None,
 ) -> Run:
     validate_experiment_id(experiment_id)
-    if run_id is not None:
-        validate_new_run_id(run_id)
     check_text("user_id", user_id or "", MAX_USER_ID_LENGTH)
     _check_time("start_time", start_time)
     for tag in tags:
@@ -89,10 +85,7 @@ def create_run(
     _check_run_name(name)
     tag_map[RUN_NAME_TAG] = name
     experiment = active_experiment_row(conn, experiment_id)
-    if run_id is None:
-        run_id = uuid.uuid4().hex
-    elif conn.execute(select(s.runs.c.run_uuid).where(s.runs.c.run_uuid == run_id)).first() is not None:
-        raise AlreadyExists(f"Run with ID {run_id} already exists.")
+    run_id = uuid.uuid4().hex
     conn.execute(
         insert(s.runs).values(
             run_uuid=run_id,
@@ -186,7 +179,7 @@ def delete_tag(conn: Connection, run_id: str, key: str) -> None:
         raise NotFound(f"No tag with name: {key} in run with id {run_id}")
 
 
-def search_runs(
+def _search_rows(
     conn: Connection,
     experiment_ids: Sequence[str],
     filter_string: str | None,
@@ -194,7 +187,7 @@ def search_runs(
     max_results: int,
     order_by: Sequence[str] | None,
     page_token: str | None,
-) -> tuple[list[Run], str | None]:
+) -> tuple[list[Any], str | None]:
     offset = decode_token(page_token)
     ids = [validate_experiment_id(e) for e in experiment_ids]
     compiled = runs_search(filter_string, order_by, conn.dialect.name)
@@ -205,5 +198,33 @@ def search_runs(
     if compiled.where is not None:
         query = query.where(compiled.where)
     query = query.order_by(*compiled.order_by).limit(max_results + 1).offset(offset)
-    rows, token = page_of(list(conn.execute(query)), offset, max_results)
+    return page_of(list(conn.execute(query)), offset, max_results)
+
+
+def search_runs(
+    conn: Connection,
+    experiment_ids: Sequence[str],
+    filter_string: str | None,
+    run_view_type: ViewType,
+    max_results: int,
+    order_by: Sequence[str] | None,
+    page_token: str | None,
+) -> tuple[list[Run], str | None]:
+    rows, token = _search_rows(conn, experiment_ids, filter_string, run_view_type, max_results, order_by,
+                               page_token)
     return load_runs(conn, rows), token
+
+
+def search_runs_wire(
+    conn: Connection,
+    experiment_ids: Sequence[str],
+    filter_string: str | None,
+    run_view_type: ViewType,
+    max_results: int,
+    order_by: Sequence[str] | None,
+    page_token: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """``search_runs`` in wire form (``Run.to_dict()``), rendered straight from the rows."""
+    rows, token = _search_rows(conn, experiment_ids, filter_string, run_view_type, max_results, order_by,
+                               page_token)
+    return load_runs_wire(conn, rows), token
