@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from tracklog.entities import (
     DatasetInput,
@@ -67,12 +67,27 @@ class DatasetSummary(tuple[str, str, str, str | None]):
 class TrackingStore(ABC):
     """Experiments, runs, metrics, params, tags, inputs/outputs and logged models."""
 
+    #: Whether the create calls honour caller-chosen ids (``experiment_id=``, ``run_id=``,
+    #: ``model_id=``) and creation times. MLflow's REST API has no such fields, so a
+    #: store behind it refuses them; an import then maps ids instead of keeping them.
+    keeps_ids: ClassVar[bool] = False
+
     # -- experiments -------------------------------------------------------------
     @abstractmethod
     def create_experiment(
-        self, name: str, artifact_location: str | None = None, tags: Sequence[ExperimentTag] = ()
+        self,
+        name: str,
+        artifact_location: str | None = None,
+        tags: Sequence[ExperimentTag] = (),
+        *,
+        experiment_id: str | None = None,
+        creation_time: int | None = None,
     ) -> str:
-        """Create an experiment and return its id; a taken name (even deleted) is AlreadyExists."""
+        """Create an experiment and return its id; a taken name (even deleted) is AlreadyExists.
+
+        ``experiment_id`` (``keeps_ids`` stores only): use this id, a positive decimal integer,
+        instead of the next one; a taken id is AlreadyExists. Later generated ids stay above it.
+        ``creation_time`` (ms): instead of now."""
 
     @abstractmethod
     def get_experiment(self, experiment_id: str) -> Experiment:
@@ -118,8 +133,13 @@ class TrackingStore(ABC):
         start_time: int | None,
         tags: Sequence[RunTag] = (),
         run_name: str | None = None,
+        *,
+        run_id: str | None = None,
     ) -> Run:
-        """Create a RUNNING run; generates a name when neither run_name nor mlflow.runName is given."""
+        """Create a RUNNING run; generates a name when neither run_name nor mlflow.runName is given.
+
+        ``run_id`` (``keeps_ids`` stores only): use this id, 32 lowercase hex digits like the
+        generated ones, instead of a new one; a taken id is AlreadyExists."""
 
     @abstractmethod
     def get_run(self, run_id: str) -> Run: ...
@@ -261,7 +281,13 @@ class TrackingStore(ABC):
         tags: Sequence[LoggedModelTag] = (),
         params: Sequence[LoggedModelParameter] = (),
         model_type: str | None = None,
-    ) -> LoggedModel: ...
+        *,
+        model_id: str | None = None,
+        creation_timestamp_ms: int | None = None,
+    ) -> LoggedModel:
+        """Create a PENDING logged model. ``model_id`` (``keeps_ids`` stores only): use this id,
+        ``m-`` and 32 lowercase hex digits, instead of a new one; a taken id is AlreadyExists.
+        ``creation_timestamp_ms``: instead of now."""
 
     @abstractmethod
     def get_logged_model(self, model_id: str, allow_deleted: bool = False) -> LoggedModel: ...

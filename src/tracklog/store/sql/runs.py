@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from tracklog.entities import Run, RunInfo, RunStatus, RunTag, ViewType
-from tracklog.exceptions import InvalidArgument, NotFound
+from tracklog.exceptions import AlreadyExists, InvalidArgument, NotFound
 from tracklog.search import runs_search
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.dialect import upsert
@@ -25,6 +25,7 @@ from tracklog.validation import (
     check_text,
     parse_enum,
     validate_experiment_id,
+    validate_new_run_id,
     validate_run_id,
     validate_run_tag,
 )
@@ -68,8 +69,11 @@ def create_run(
     start_time: int | None,
     tags: Sequence[RunTag],
     run_name: str | None,
+    run_id: str | None = None,
 ) -> Run:
     validate_experiment_id(experiment_id)
+    if run_id is not None:
+        validate_new_run_id(run_id)
     check_text("user_id", user_id or "", MAX_USER_ID_LENGTH)
     _check_time("start_time", start_time)
     for tag in tags:
@@ -85,7 +89,10 @@ def create_run(
     _check_run_name(name)
     tag_map[RUN_NAME_TAG] = name
     experiment = active_experiment_row(conn, experiment_id)
-    run_id = uuid.uuid4().hex
+    if run_id is None:
+        run_id = uuid.uuid4().hex
+    elif conn.execute(select(s.runs.c.run_uuid).where(s.runs.c.run_uuid == run_id)).first() is not None:
+        raise AlreadyExists(f"Run with ID {run_id} already exists.")
     conn.execute(
         insert(s.runs).values(
             run_uuid=run_id,

@@ -60,6 +60,8 @@ class SqlStore(TrackingStore):
     default (None) does so for SQLite only. An empty database is always initialized.
     """
 
+    keeps_ids = True
+
     def __init__(self, db_uri: str, default_artifact_root: str, *, auto_migrate: bool | None = None) -> None:
         url = normalize_url(db_uri)
         self.db_uri = db_uri
@@ -85,10 +87,17 @@ class SqlStore(TrackingStore):
 
     # -- experiments -------------------------------------------------------------
     def create_experiment(
-        self, name: str, artifact_location: str | None = None, tags: Sequence[ExperimentTag] = ()
+        self,
+        name: str,
+        artifact_location: str | None = None,
+        tags: Sequence[ExperimentTag] = (),
+        *,
+        experiment_id: str | None = None,
+        creation_time: int | None = None,
     ) -> str:
         return self._db.write(
-            experiments.create_experiment, name, artifact_location, tags, self.default_artifact_root
+            experiments.create_experiment, name, artifact_location, tags, self.default_artifact_root,
+            experiment_id, creation_time,
         )
 
     def get_experiment(self, experiment_id: str) -> Experiment:
@@ -134,8 +143,10 @@ class SqlStore(TrackingStore):
         start_time: int | None,
         tags: Sequence[RunTag] = (),
         run_name: str | None = None,
+        *,
+        run_id: str | None = None,
     ) -> Run:
-        return self._db.write(runs.create_run, experiment_id, user_id, start_time, tags, run_name)
+        return self._db.write(runs.create_run, experiment_id, user_id, start_time, tags, run_name, run_id)
 
     def get_run(self, run_id: str) -> Run:
         return self._db.read(runs.get_run, run_id)
@@ -273,10 +284,13 @@ class SqlStore(TrackingStore):
         tags: Sequence[LoggedModelTag] = (),
         params: Sequence[LoggedModelParameter] = (),
         model_type: str | None = None,
+        *,
+        model_id: str | None = None,
+        creation_timestamp_ms: int | None = None,
     ) -> LoggedModel:
         return self._db.write(
             logged_models.create_logged_model, experiment_id, name, source_run_id, tags, params,
-            model_type,
+            model_type, model_id, creation_timestamp_ms,
         )
 
     def get_logged_model(self, model_id: str, allow_deleted: bool = False) -> LoggedModel:
