@@ -39,7 +39,7 @@ const X_LABEL: Record<string, string> = { step: "step", wall: "wall time", relat
 
 /** One uPlot panel per metric key for the given runs, overlaid (or aggregated per group), with shared controls. */
 export function MetricCharts({ runs, groupBy = "" }: { runs: Run[]; groupBy?: string }) {
-  const [settings, setSettings] = useState<ChartSettings>(() => ({ xAxis: "step", logY: false, smoothing: 0, band: "std", spread: runs.length <= 3 }));
+  const [settings, setSettings] = useState<ChartSettings>(() => ({ xAxis: "step", logY: false, smoothing: 0, band: "std", spread: true }));
   const [keyFilter, setKeyFilter] = useState("");
   const [live, setLive] = useState(true);
   const [tick, setTick] = useState(0);
