@@ -94,7 +94,7 @@ def store_server(kind: str, emu: Emulator | None, folder: Path, *, proxied: bool
     with open(folder / "server.log", "wb") as log:
         proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded 2-core CI machine can take a minute to import
     while time.monotonic() < deadline and proc.poll() is None:
         try:
             if httpx.get(f"{url}/health", timeout=1).text == "OK":
