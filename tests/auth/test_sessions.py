@@ -186,4 +186,14 @@ def test_expired_session_is_refused(world: AuthWorld) -> None:
 
 def test_session_endpoint_reports_how_and_groups(world: AuthWorld) -> None:
     r = world.client.get(SESSION_API, headers=basic(*ADMIN))
-    assert r.json() == {"user": {"id": 1, "username": "admin", "is_admin": True}, "via": "password", "groups": []}
+    assert r.json() == {"auth": True, "user": {"id": 1, "username": "admin", "is_admin": True}, "via": "password",
+                        "groups": []}
+
+
+def test_without_auth_the_ui_learns_it_without_an_error(tmp_path: Path, auth_template_db: Path) -> None:
+    from tracklog.store.registry import get_store
+
+    for plain in make_world(tmp_path, auth_template_db, get_store, auth=False):
+        r = plain.client.get("/ajax-api/2.0/tracklog/session")
+        assert r.status_code == 200 and r.json() == {"auth": False}
+        assert plain.client.get("/signin").status_code == 404

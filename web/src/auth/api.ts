@@ -66,7 +66,8 @@ async function call<T>(method: "GET" | "POST" | "PATCH" | "DELETE", path: string
 }
 
 export const authApi = {
-  session: () => call<Session>("GET", `${TRACKLOG}/session`),
+  /** The signed-in user, or null on a server without --auth (which answers {"auth": false}). */
+  session: () => call<Partial<Session> & { auth?: boolean }>("GET", `${TRACKLOG}/session`).then((s) => (s.user ? (s as Session) : null)),
   signOut: () => call<object>("POST", `${TRACKLOG}/session/logout`),
 
   listTokens: () => call<{ tokens?: TokenInfo[] }>("GET", `${TRACKLOG}/tokens/list`).then((r) => r.tokens ?? []),

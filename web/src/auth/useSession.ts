@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { ApiError } from "../api/client";
 import { authApi, type Session } from "./api";
 
-/** The signed-in user; `null` while loading or when the server runs without --auth (404). */
+/** The signed-in user; `null` while loading or when the server runs without --auth. */
 export function useSession(): Session | null {
   const [session, setSession] = useState<Session | null>(null);
   useEffect(() => {

@@ -5,7 +5,8 @@
   the ``tracklog_signin`` cookie, verifies the password once (rate limited like Basic), opens a
   session and redirects (303) to ``next`` (a path on this server only);
 * ``POST /api/2.0/tracklog/session/logout``: revokes the session and clears the cookies;
-* ``GET /api/2.0/tracklog/session``: who is signed in, how, and the user's groups.
+* ``GET /api/2.0/tracklog/session``: who is signed in, how, and the user's groups
+  (``{"auth": false}`` on a server without ``--auth``).
 
 Cookies and CSRF: see ``tracklog.auth.sessions``.
 """
@@ -176,13 +177,15 @@ async def signout(ctx: ServerContext, request: Request) -> Response:
 @table.raw("GET", SESSION_API, "Who is signed in: the user, how (session, password, token, proxy), groups",
            (), permission=AUTHENTICATED)
 async def current_session(ctx: ServerContext, request: Request) -> Response:
-    auth = _service(ctx)
+    if ctx.auth is None:  # the web UI asks on every start: answer without an error when auth is off
+        return json_response({"auth": False})
+    auth = ctx.auth
     from tracklog.server.middleware.auth import principal_of
 
     principal = principal_of(request)
     if principal is None:  # the middleware refuses anonymous callers first
         raise PermissionDenied("Authentication required")
     groups = await run_in_threadpool(auth.store.groups.groups_of, principal.user_id)
-    return json_response({"user": {"id": principal.user_id, "username": principal.username,
+    return json_response({"auth": True, "user": {"id": principal.user_id, "username": principal.username,
                                    "is_admin": principal.is_admin},
                           "via": principal.via, "groups": groups})
