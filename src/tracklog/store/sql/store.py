@@ -269,6 +269,7 @@ class SqlStore(TrackingStore):
         min_step: int | None = None,
         max_step: int | None = None,
     ) -> list[SampledSeries]:
+        sampling.warm_rollups(self._db, self._rollups, run_ids, metric_key, max_points)
         return self._db.read(sampling.get_metric_history_sampled, self._rollups, run_ids, metric_key,
                              max_points, min_step, max_step)
 
