@@ -7,7 +7,8 @@ tracklog, and it measures the *write* path, which the other workloads already ti
 schema and rules), then copies it inside the server's SQLite file:
 
 * ``clone_runs``: every row of every table that has a ``run_uuid`` column is copied for
-  each new run, with a new run id, a new run name, fresh random metric values (latest
+  each new run, with a new run id, a new run name, a start time 1 ms after the previous
+  run's (an order by start time must not see 100,000 ties), fresh random metric values (latest
   value, min and max alike) and the param values re-drawn from ``v0``..``v9``, so
   filters keep their selectivity;
 * ``extend_history``: the template run's one metric point becomes ``points`` points,
@@ -69,6 +70,8 @@ def clone_runs(db_path: Path, template_run_id: str, copies: int, seconds: float)
                         select.append("b.run_uuid")
                     elif table == "runs" and c == "name":
                         select.append("'run-' || b.n")
+                    elif table == "runs" and c == "start_time":  # distinct, like runs created one by one
+                        select.append("t.start_time + b.n")
                     elif table == "params" and c == "value":
                         select.append("'v' || (abs(random()) % 10)")
                     elif metric_table and c in ("value", "min_value", "max_value"):
