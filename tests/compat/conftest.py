@@ -107,6 +107,7 @@ def mlflow_client(mlflow_env: str) -> Iterator[object]:
     import mlflow
     from mlflow import MlflowClient
 
+    mlflow.set_tracking_uri(mlflow_env)  # a module with its own server may have pointed mlflow elsewhere
     yield MlflowClient(tracking_uri=mlflow_env)
     while mlflow.active_run() is not None:
         mlflow.end_run()
