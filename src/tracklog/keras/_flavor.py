@@ -22,13 +22,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tracklog.exceptions import AlreadyExists, InvalidArgument
+from tracklog.exceptions import InvalidArgument
 from tracklog.models.environment import pinned, write_environment_files
 from tracklog.models.errors import ModelIntegrityError
 from tracklog.models.hashing import FILE_TAG, SHA256_TAG, digests_match, sha256_file
 from tracklog.models.mlmodel import PYFUNC_FLAVOR, MLmodel
-from tracklog.models.publish import ModelInfo, SavedFile, publish
-from tracklog.models.signature import head, infer_signature, save_input_example
+from tracklog.models.publish import ModelInfo, SavedFile, empty_model_dir, model_name, publish
+from tracklog.models.signature import head, infer_signature, save_input_example, signature_dict
 from tracklog.models.uri import ResolvedModel, resolve_model
 
 __all__ = ["FLAVOR_NAME", "KerasPredictor", "load_model", "load_resolved", "log_model", "save_model"]
@@ -53,17 +53,6 @@ def _keras_model_class() -> Any:
 def _requirements(extra: Sequence[str]) -> list[str]:
     names = ["keras", "tensorflow", "tensorflow-cpu", "numpy", "mlflow"]
     return [*pinned(names), *extra]
-
-
-def _signature_dict(signature: Any) -> dict[str, Any] | None:
-    if signature is None or signature is False:
-        return None
-    if isinstance(signature, dict):
-        return signature
-    to_dict = getattr(signature, "to_dict", None)
-    if callable(to_dict) and isinstance(value := to_dict(), dict):
-        return value
-    raise InvalidArgument("signature must be a dict in MLflow's shape or an object with to_dict()")
 
 
 def _infer(model: Any, example: Any) -> dict[str, Any] | None:
@@ -96,7 +85,7 @@ def _write(
     (folder / _SAVE_FORMAT_FILE).write_text("tf", encoding="utf-8")
     if input_example is not None:
         meta.saved_input_example_info = save_input_example(folder, head(input_example))
-    meta.signature = _signature_dict(signature)
+    meta.signature = signature_dict(signature)
     if meta.signature is None and input_example is not None and signature is not False:
         meta.signature = _infer(model, head(input_example))
     env = write_environment_files(folder, _requirements(extra_pip_requirements))
@@ -146,10 +135,7 @@ def save_model(
     metadata: dict[str, Any] | None = None,
 ) -> MLmodel:
     """Save a Keras model as an MLflow model directory at ``path`` (which must not exist or be empty)."""
-    folder = Path(path)
-    if folder.exists() and any(folder.iterdir()):
-        raise AlreadyExists(f"Path '{folder}' already exists and is not empty")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = empty_model_dir(path)
     meta = MLmodel()
     _write(folder, meta, model, signature, input_example, extra_pip_requirements or (), metadata)
     return meta
@@ -170,17 +156,14 @@ def log_model(
     model_type: str | None = None,
 ) -> ModelInfo:
     """Log a Keras model as a logged model of the active run (MLflow 3.x semantics)."""
-    if registered_model_name is not None:
-        raise InvalidArgument("registered_model_name is not supported: tracklog has no model registry")
-    if name is not None and artifact_path is not None and name != artifact_path:
-        raise InvalidArgument("give the model's name once: name= or artifact_path, not both")
+    name = model_name(name, artifact_path, registered_model_name)
     if not isinstance(model, _keras_model_class()):
         raise InvalidArgument(f"tracklog.keras logs Keras 3 models (keras.Model), not {type(model).__name__}")
 
     def save(folder: Path, meta: MLmodel) -> SavedFile:
         return _write(folder, meta, model, signature, input_example, extra_pip_requirements or (), metadata)
 
-    return publish(save, name or artifact_path or "model", model_type=model_type, tags=tags, params=params)
+    return publish(save, name, model_type=model_type, tags=tags, params=params)
 
 
 def _model_file(folder: Path, conf: Mapping[str, Any]) -> Path:

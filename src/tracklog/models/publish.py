@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from tracklog.models.mlmodel import MLmodel
 if TYPE_CHECKING:
     from tracklog.client.tracking import TrackingClient
 
-__all__ = ["ModelInfo", "SavedFile", "publish"]
+__all__ = ["ModelInfo", "SavedFile", "empty_model_dir", "model_name", "publish"]
 
 _PARAMS_PER_REQUEST = 100
 
@@ -71,6 +72,31 @@ class ModelInfo:
 
 
 SaveCallback = Callable[[Path, MLmodel], SavedFile]
+
+
+def model_name(name: str | None, artifact_path: str | None, registered_model_name: str | None) -> str:
+    """The logged model's name from ``log_model``'s arguments (MLflow 3's ``name`` or MLflow 2's ``artifact_path``)."""
+    from tracklog.exceptions import InvalidArgument
+
+    if registered_model_name is not None:
+        raise InvalidArgument(
+            "registered_model_name is not supported: tracklog has no model registry. Log the model, then "
+            "refer to it by info.model_uri (models:/<model_id>) or runs:/<run_id>/<name>."
+        )
+    if name is not None and artifact_path is not None and name != artifact_path:
+        raise InvalidArgument("give the model's name once: name= or artifact_path, not both")
+    return name or artifact_path or "model"
+
+
+def empty_model_dir(path: str | os.PathLike[str]) -> Path:
+    """``save_model``'s target directory, created; refused when it exists with something in it."""
+    from tracklog.exceptions import AlreadyExists
+
+    folder = Path(path)
+    if folder.exists() and any(folder.iterdir()):
+        raise AlreadyExists(f"Path '{folder}' already exists and is not empty")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _target() -> tuple[TrackingClient, str | None, str]:

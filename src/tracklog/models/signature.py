@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["infer_signature", "save_input_example", "schema_of"]
+__all__ = ["infer_signature", "save_input_example", "schema_of", "signature_dict"]
 
 INPUT_EXAMPLE_FILE = "input_example.json"
 SERVING_EXAMPLE_FILE = "serving_input_example.json"
@@ -91,3 +91,17 @@ def save_input_example(directory: str | os.PathLike[str], example: Any) -> dict[
     (folder / SERVING_EXAMPLE_FILE).write_text(json.dumps(serving, indent=2), encoding="utf-8")
     info["serving_input_path"] = SERVING_EXAMPLE_FILE
     return info
+
+
+def signature_dict(signature: Any) -> dict[str, Any] | None:
+    """A ``signature=`` argument of ``log_model`` as MLflow's dict (None/False: no signature)."""
+    if signature is None or signature is False:
+        return None
+    if isinstance(signature, dict):
+        return signature
+    to_dict = getattr(signature, "to_dict", None)
+    if callable(to_dict) and isinstance(value := to_dict(), dict):
+        return value
+    from tracklog.exceptions import InvalidArgument
+
+    raise InvalidArgument("signature must be a dict in MLflow's shape or an object with to_dict()")

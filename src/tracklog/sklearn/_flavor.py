@@ -9,13 +9,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tracklog.exceptions import AlreadyExists, InvalidArgument
+from tracklog.exceptions import InvalidArgument
 from tracklog.models.environment import pinned, write_environment_files
 from tracklog.models.errors import ModelIntegrityError
 from tracklog.models.hashing import FILE_TAG, FORMAT_TAG, SHA256_TAG, digests_match, sha256_file
 from tracklog.models.mlmodel import PYFUNC_FLAVOR, MLmodel
-from tracklog.models.publish import ModelInfo, SavedFile, publish
-from tracklog.models.signature import head, infer_signature, save_input_example
+from tracklog.models.publish import ModelInfo, SavedFile, empty_model_dir, model_name, publish
+from tracklog.models.signature import head, infer_signature, save_input_example, signature_dict
 from tracklog.models.uri import ResolvedModel, resolve_model
 from tracklog.sklearn import _serialization as ser
 
@@ -33,19 +33,6 @@ def _requirements(serialization_format: str, example: Any, extra: Sequence[str])
         names.append("pandas")
     names.append("mlflow")  # MLflow's loaders and `mlflow models serve` need it in the model's environment
     return [*pinned(n for n in names if n), *extra]
-
-
-def _signature_dict(signature: Any) -> dict[str, Any] | None:
-    if signature is None or signature is False:
-        return None
-    if isinstance(signature, dict):
-        return signature
-    to_dict = getattr(signature, "to_dict", None)
-    if callable(to_dict):
-        value = to_dict()
-        if isinstance(value, dict):
-            return value
-    raise InvalidArgument("signature must be a dict in MLflow's shape or an object with to_dict()")
 
 
 def _write(
@@ -70,7 +57,7 @@ def _write(
     trusted = ser.untrusted_types(folder / file_name) if serialization_format == ser.SKOPS else []
     if input_example is not None:
         meta.saved_input_example_info = save_input_example(folder, head(input_example))
-    meta.signature = _signature_dict(signature)
+    meta.signature = signature_dict(signature)
     if meta.signature is None and input_example is not None and signature is not False:
         meta.signature = _infer(sk_model, head(input_example), pyfunc_predict_fn)
     env = write_environment_files(folder, _requirements(serialization_format, input_example, extra_pip_requirements))
@@ -120,10 +107,7 @@ def save_model(
     metadata: dict[str, Any] | None = None,
 ) -> MLmodel:
     """Save ``sk_model`` as an MLflow model directory at ``path`` (which must not exist or be empty)."""
-    folder = Path(path)
-    if folder.exists() and any(folder.iterdir()):
-        raise AlreadyExists(f"Path '{folder}' already exists and is not empty")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = empty_model_dir(path)
     meta = MLmodel()
     _write(
         folder, meta, sk_model, serialization_format, signature, input_example,
@@ -152,14 +136,7 @@ def log_model(
 
     ``name`` (or the positional ``artifact_path`` of older MLflow code) names the
     model; ``runs:/<run_id>/<name>`` and the returned ``model_uri`` load it back."""
-    if registered_model_name is not None:
-        raise InvalidArgument(
-            "registered_model_name is not supported: tracklog has no model registry. Log the model, then "
-            "refer to it by info.model_uri (models:/<model_id>) or runs:/<run_id>/<name>."
-        )
-    if name is not None and artifact_path is not None and name != artifact_path:
-        raise InvalidArgument("give the model's name once: name= or artifact_path, not both")
-    model_name = name or artifact_path or "model"
+    name = model_name(name, artifact_path, registered_model_name)
     ser.check_writable(serialization_format)
 
     def save(folder: Path, meta: MLmodel) -> SavedFile:
@@ -168,7 +145,7 @@ def log_model(
             pyfunc_predict_fn, extra_pip_requirements or (), metadata,
         )
 
-    return publish(save, model_name, model_type=model_type, tags=tags, params=params)
+    return publish(save, name, model_type=model_type, tags=tags, params=params)
 
 
 def _contained(folder: Path, relative: object) -> Path:
