@@ -146,7 +146,8 @@ def test_postgres_restart_under_load(server: ServerProcess, pg_cluster: PgCluste
         probe.join(timeout=30)
 
     errors = {w.name: repr(w.error) for w in writers if w.error is not None}
-    assert not errors, f"writers gave up: {errors}"
+    assert not errors, (f"writers gave up: {errors}\nprobe answers: {sorted(set(probes))}\n"
+                        f"server log:\n{server.log_text()[-3000:]}\nPostgreSQL log:\n{pg_cluster.log_text()}")
     stalled = [w.name for w in writers if not (w.acked_at and w.acked_at[-1] > up_at)]
     assert not stalled, f"writers that did not recover after the restart: {stalled}"
     assert any(t < down_at for w in writers for t in w.acked_at), "nothing was written before the restart"

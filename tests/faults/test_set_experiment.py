@@ -49,9 +49,6 @@ def _experiments_named(url: str, name: str) -> list[str]:
 
 @pytest.mark.parametrize("flavor", ["mlflow", "tracklog"])
 def test_concurrent_set_experiment_makes_one(server: ServerProcess, flavor: str) -> None:
-    if flavor == "tracklog" and server.backend_uri.startswith("sqlite"):
-        # Same wire flow as mlflow's: once per backend is enough (keeps the suite short).
-        pytest.skip("tracklog's client races against the PostgreSQL server only")
     name = f"race-{flavor}-{uuid.uuid4().hex[:8]}"
     result = subprocess.run([sys.executable, str(SCRIPT), server.url, name, str(PROCESSES), flavor],
                             capture_output=True, text=True, timeout=300, env=clean_env())

@@ -14,6 +14,7 @@ database restart gets a fresh connection instead of a dead one.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -108,7 +109,15 @@ def is_unavailable(exc: DBAPIError) -> bool:
     return isinstance(exc, OperationalError) or exc.connection_invalidated
 
 
+_logger = logging.getLogger("tracklog.store.sql")
+_last_report = [0.0]  # monotonic time of the last "unavailable" log line (one every 10 s at most)
+
+
 def _unavailable(exc: DBAPIError) -> TemporarilyUnavailable:
+    now = time.monotonic()
+    if now - _last_report[0] >= 10.0:
+        _last_report[0] = now
+        _logger.warning("tracking database unavailable, answering 503: %s", str(exc.orig).strip()[:500])
     return TemporarilyUnavailable(f"The tracking database is unavailable ({type(exc.orig).__name__})")
 
 
