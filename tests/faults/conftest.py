@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from tests.faults.processes import SHARED_PG, PgCluster, missing
+
+
+@pytest.fixture(autouse=True)
+def _default_client_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault tests exercise the clients' *default* retry policies.
+
+    Other suites switch retries off with session-wide settings (``MLFLOW_HTTP_REQUEST_MAX_RETRIES=0``
+    in tests/compat's ``mlflow_env``), which stay in force for every later test on that xdist worker;
+    tracklog's client reads the same variable. Without this, a restart test that lands on such a
+    worker sees its writers give up within the outage."""
+    for key in list(os.environ):
+        if key.startswith(("MLFLOW_HTTP_REQUEST_", "TRACKLOG_HTTP_")):
+            monkeypatch.delenv(key)
 
 
 @pytest.fixture(scope="module")
