@@ -1,8 +1,10 @@
 """A real ``tracklog server`` subprocess driven by the official ``mlflow`` client.
 
 The server (SQLite backend, proxied artifacts) lives for the session on a free
-127.0.0.1 port. The client is configured to fail fast: no HTTP retries and a
-short timeout, so a server bug fails a test instead of retrying for minutes.
+127.0.0.1 port. For each test the client is configured to fail fast: no HTTP
+retries and a short timeout, so a server bug fails a test instead of retrying
+for minutes. Those settings are per test: nothing set here outlives the test
+(an autouse check fails a test that leaves ``os.environ`` changed).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -27,6 +30,8 @@ CLIENT_ENV = {
     "DO_NOT_TRACK": "true",
     "GIT_PYTHON_REFRESH": "quiet",
 }
+# Variables mlflow itself writes into os.environ when pointed somewhere.
+MLFLOW_WRITES = ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_ID")
 
 
 def _free_port() -> int:
@@ -83,19 +88,46 @@ def tracklog_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
         stop_server(server)
 
 
-@pytest.fixture(scope="session")
-def mlflow_env(tracklog_server: ServerProcess) -> Iterator[str]:
-    """Point the official client at the server for the whole session."""
-    saved = {k: os.environ.get(k) for k in [*CLIENT_ENV, "MLFLOW_TRACKING_URI"]}
-    os.environ.update(CLIENT_ENV)
-    os.environ["MLFLOW_TRACKING_URI"] = tracklog_server.url
-    import mlflow
+def _client_settings() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k in CLIENT_ENV or k.startswith(("MLFLOW_", "TRACKLOG_"))}
 
-    mlflow.set_tracking_uri(tracklog_server.url)
+
+@pytest.fixture(autouse=True)
+def _no_client_settings_leak() -> Iterator[None]:
+    """Every compat test leaves the clients' settings in ``os.environ`` as it found them.
+
+    Checked after the test's own fixtures are torn down. Session-scoped fixtures are set up
+    before this snapshot, so they must not touch the environment at all: what they set would
+    stay in force for every later suite on the xdist worker."""
+    before = _client_settings()
+    yield
+    after = _client_settings()
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert not changed, f"test left client settings behind in os.environ: {sorted(changed)}"
+
+
+@contextmanager
+def official_client_at(url: str) -> Iterator[None]:
+    """Point the official client at ``url`` (fail-fast settings, tracking URI) and put everything back.
+
+    mlflow writes ``MLFLOW_TRACKING_URI`` (``set_tracking_uri``) and ``MLFLOW_EXPERIMENT_ID``
+    (``set_experiment``) into ``os.environ`` and keeps both in module globals; all of them are restored."""
+    import mlflow
+    from mlflow.tracking import fluent
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    saved_env = {k: os.environ.get(k) for k in [*CLIENT_ENV, *MLFLOW_WRITES]}
+    saved_uri, saved_experiment = tracking_utils._tracking_uri, fluent._active_experiment_id
+    os.environ.update(CLIENT_ENV)
+    mlflow.set_tracking_uri(url)
     try:
-        yield tracklog_server.url
+        yield
     finally:
-        for key, value in saved.items():
+        while mlflow.active_run() is not None:
+            mlflow.end_run()
+        tracking_utils.set_tracking_uri(saved_uri)  # type: ignore[arg-type]  # None means "unset", as in mlflow
+        fluent._active_experiment_id = saved_experiment
+        for key, value in saved_env.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
@@ -103,11 +135,14 @@ def mlflow_env(tracklog_server: ServerProcess) -> Iterator[str]:
 
 
 @pytest.fixture
+def mlflow_env(tracklog_server: ServerProcess) -> Iterator[str]:
+    """Point the official client at the session server for one test (nothing outlives the test)."""
+    with official_client_at(tracklog_server.url):
+        yield tracklog_server.url
+
+
+@pytest.fixture
 def mlflow_client(mlflow_env: str) -> Iterator[object]:
-    import mlflow
     from mlflow import MlflowClient
 
-    mlflow.set_tracking_uri(mlflow_env)  # a module with its own server may have pointed mlflow elsewhere
     yield MlflowClient(tracking_uri=mlflow_env)
-    while mlflow.active_run() is not None:
-        mlflow.end_run()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.compat.conftest import CLIENT_ENV, ServerProcess, start_server, stop_server
+from tests.compat.conftest import ServerProcess, official_client_at, start_server, stop_server
 
 pytestmark = pytest.mark.compat
 
@@ -26,11 +25,7 @@ def direct_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
 
 
 def test_direct_artifacts(direct_server: ServerProcess, tmp_path: Path) -> None:
-    saved = {k: os.environ.get(k) for k in CLIENT_ENV}
-    os.environ.update(CLIENT_ENV)
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(direct_server.url)
-    try:
+    with official_client_at(direct_server.url):
         client = MlflowClient(tracking_uri=direct_server.url)
         exp = mlflow.set_experiment("direct")
         root = (direct_server.folder / "store").resolve()
@@ -49,10 +44,3 @@ def test_direct_artifacts(direct_server: ServerProcess, tmp_path: Path) -> None:
         assert listed["files"] == [{"path": "d/f.txt", "is_dir": False, "file_size": 12}]
         info = httpx.get(f"{direct_server.url}/api/3.0/mlflow/server-info").json()
         assert info["artifact_serving_enabled"] is False
-    finally:
-        mlflow.set_tracking_uri(previous)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import httpx
 import pytest
 from tests.artifact_stores.emulators import Emulator, boto3_client, moto  # noqa: F401
 from tests.artifact_stores.servers import StoreServer, stop, store_server
-from tests.compat.conftest import CLIENT_ENV, ServerProcess
+from tests.compat.conftest import ServerProcess, official_client_at
 
 pytestmark = [pytest.mark.compat, pytest.mark.xdist_group("moto-multipart")]
 
@@ -43,20 +44,18 @@ def s3_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 
 @pytest.fixture
-def client_for(monkeypatch: pytest.MonkeyPatch) -> Any:
+def client_for(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """An official client pointed at ``url``, with small multipart thresholds (3 parts of 5 MiB)."""
-    def make(url: str) -> MlflowClient:
-        for key, value in CLIENT_ENV.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
-        monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
-        monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(MiB))
-        monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(5 * MiB))
-        monkeypatch.setenv("MLFLOW_MULTIPART_DOWNLOAD_CHUNK_SIZE", str(4 * MiB))
-        mlflow.set_tracking_uri(url)
-        return MlflowClient(tracking_uri=url)
+    with ExitStack() as pointed:
+        def make(url: str) -> MlflowClient:
+            monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
+            monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(MiB))
+            monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(5 * MiB))
+            monkeypatch.setenv("MLFLOW_MULTIPART_DOWNLOAD_CHUNK_SIZE", str(4 * MiB))
+            pointed.enter_context(official_client_at(url))
+            return MlflowClient(tracking_uri=url)
 
-    return make
+        yield make
 
 
 def _file(path: Path, size: int) -> str:

@@ -14,10 +14,10 @@ from tests.faults.processes import SHARED_PG, PgCluster, missing
 def _default_client_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fault tests exercise the clients' *default* retry policies.
 
-    Other suites switch retries off with session-wide settings (``MLFLOW_HTTP_REQUEST_MAX_RETRIES=0``
-    in tests/compat's ``mlflow_env``), which stay in force for every later test on that xdist worker;
-    tracklog's client reads the same variable. Without this, a restart test that lands on such a
-    worker sees its writers give up within the outage."""
+    Other suites switch retries off (``MLFLOW_HTTP_REQUEST_MAX_RETRIES=0``) per test and put the
+    environment back (tests/compat checks that), but a developer's shell or CI may set these too;
+    tracklog's client reads the same variables. With retries off, a restart test's writers would
+    give up within the outage."""
     for key in list(os.environ):
         if key.startswith(("MLFLOW_HTTP_REQUEST_", "TRACKLOG_HTTP_")):
             monkeypatch.delenv(key)
