@@ -20,7 +20,7 @@ from rich.table import Table
 from benchmarks.workloads.base import Better, Measurement
 
 TARGET_RATIO = 10.0
-CLIENT_ORDER = ("server", "rest", "mlflow-client", "python")
+CLIENT_ORDER = ("server", "rest", "floor", "mlflow-client", "python")
 
 
 @dataclass

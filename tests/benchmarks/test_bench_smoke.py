@@ -88,6 +88,8 @@ def test_json_is_well_formed(quick_run: tuple[subprocess.CompletedProcess[str], 
         assert any(r["client"] == "mlflow-client" for r in data["results"])
     rows = {(r["client"], r["workload"], r["metric"]) for r in data["results"]}
     assert ("server", "server memory", "peak RSS") in rows
+    assert ("floor", "log metric", "server CPU per request") in rows  # the no-op app's figures
+    assert ("floor", "log batch", "SQLite alone: decode + executemany + commit") in rows
     assert ("python", "client import", "import time") in rows
     for result in data["results"]:
         assert set(result) == RESULT_KEYS
