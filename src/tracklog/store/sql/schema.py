@@ -19,6 +19,7 @@ two. Design notes:
 from __future__ import annotations
 
 import enum
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -87,6 +88,15 @@ RUN_ID = 32
 KEY = 250
 MODEL_ID = 64
 
+
+def _cascade_fk(
+    target: str, type_: TypeEngine[Any] | type[TypeEngine[Any]] = Integer, *, primary_key: bool = False
+) -> Column[Any]:
+    """A NOT NULL column named like ``target``'s ("table.column"), whose row goes when the row it names goes."""
+    name = target.split(".", 1)[1]
+    return Column(name, type_, ForeignKey(target, ondelete="CASCADE"), primary_key=primary_key, nullable=False)
+
+
 experiments = Table(
     "experiments",
     metadata,
@@ -103,12 +113,7 @@ experiments = Table(
 experiment_tags = Table(
     "experiment_tags",
     metadata,
-    Column(
-        "experiment_id",
-        Integer,
-        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _cascade_fk("experiments.experiment_id", primary_key=True),
     Column("key", Str(KEY), primary_key=True),
     Column("value", LongText(), nullable=False),
 )
@@ -118,12 +123,7 @@ runs = Table(
     metadata,
     Column("run_uuid", Str(RUN_ID), primary_key=True),
     Column("name", Str(250), nullable=False),
-    Column(
-        "experiment_id",
-        Integer,
-        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _cascade_fk("experiments.experiment_id"),
     Column("user_id", Str(256), nullable=False, server_default=""),
     Column("status", String(20), nullable=False),
     Column("start_time", BigInteger, nullable=True),
@@ -141,12 +141,7 @@ runs = Table(
 
 
 def _run_fk() -> Column[str]:
-    return Column(
-        "run_uuid",
-        Str(RUN_ID),
-        ForeignKey("runs.run_uuid", ondelete="CASCADE"),
-        primary_key=True,
-    )
+    return _cascade_fk("runs.run_uuid", Str(RUN_ID), primary_key=True)
 
 
 params = Table(
@@ -197,12 +192,7 @@ datasets = Table(
     "datasets",
     metadata,
     Column("dataset_uuid", String(36), primary_key=True),
-    Column(
-        "experiment_id",
-        Integer,
-        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _cascade_fk("experiments.experiment_id"),
     Column("name", Str(500), nullable=False),
     Column("digest", Str(36), nullable=False),
     Column("source_type", Str(36), nullable=False),
@@ -216,12 +206,7 @@ run_inputs = Table(
     "run_inputs",
     metadata,
     _run_fk(),
-    Column(
-        "dataset_uuid",
-        String(36),
-        ForeignKey("datasets.dataset_uuid", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _cascade_fk("datasets.dataset_uuid", String(36), primary_key=True),
 )
 
 input_tags = Table(
@@ -237,12 +222,7 @@ logged_models = Table(
     "logged_models",
     metadata,
     Column("model_id", String(MODEL_ID), primary_key=True),
-    Column(
-        "experiment_id",
-        Integer,
-        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _cascade_fk("experiments.experiment_id"),
     Column("name", Str(500), nullable=False),
     Column("model_type", Str(500), nullable=True),
     Column("source_run_id", Str(RUN_ID), nullable=True),
@@ -258,12 +238,7 @@ logged_models = Table(
 
 
 def _model_fk() -> Column[str]:
-    return Column(
-        "model_id",
-        String(MODEL_ID),
-        ForeignKey("logged_models.model_id", ondelete="CASCADE"),
-        primary_key=True,
-    )
+    return _cascade_fk("logged_models.model_id", String(MODEL_ID), primary_key=True)
 
 
 logged_model_tags = Table(
@@ -331,12 +306,7 @@ auth_tokens = Table(
     "auth_tokens",
     metadata,
     Column("token_id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "user_id",
-        Integer,
-        ForeignKey("auth_users.user_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _cascade_fk("auth_users.user_id"),
     Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 hex of the token
     Column("name", Str(256), nullable=False, server_default=""),
     Column("creation_time", BigInteger, nullable=False),
@@ -347,18 +317,8 @@ auth_tokens = Table(
 auth_experiment_permissions = Table(
     "auth_experiment_permissions",
     metadata,
-    Column(
-        "experiment_id",
-        Integer,
-        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column(
-        "user_id",
-        Integer,
-        ForeignKey("auth_users.user_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _cascade_fk("experiments.experiment_id", primary_key=True),
+    _cascade_fk("auth_users.user_id", primary_key=True),
     Column("permission", String(32), nullable=False),
     Index("ix_auth_experiment_permissions_user_id", "user_id"),
 )
@@ -370,12 +330,7 @@ auth_sessions = Table(
     "auth_sessions",
     metadata,
     Column("session_hash", String(64), primary_key=True),
-    Column(
-        "user_id",
-        Integer,
-        ForeignKey("auth_users.user_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _cascade_fk("auth_users.user_id"),
     Column("credential_version", Integer, nullable=False),
     Column("creation_time", BigInteger, nullable=False),
     Column("expiration_time", BigInteger, nullable=False),
@@ -394,36 +349,16 @@ auth_groups = Table(
 auth_group_members = Table(
     "auth_group_members",
     metadata,
-    Column(
-        "group_id",
-        Integer,
-        ForeignKey("auth_groups.group_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column(
-        "user_id",
-        Integer,
-        ForeignKey("auth_users.user_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _cascade_fk("auth_groups.group_id", primary_key=True),
+    _cascade_fk("auth_users.user_id", primary_key=True),
     Index("ix_auth_group_members_user_id", "user_id"),
 )
 
 auth_group_experiment_permissions = Table(
     "auth_group_experiment_permissions",
     metadata,
-    Column(
-        "experiment_id",
-        Integer,
-        ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column(
-        "group_id",
-        Integer,
-        ForeignKey("auth_groups.group_id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _cascade_fk("experiments.experiment_id", primary_key=True),
+    _cascade_fk("auth_groups.group_id", primary_key=True),
     Column("permission", String(32), nullable=False),
     Index("ix_auth_group_experiment_permissions_group_id", "group_id"),
 )

@@ -19,6 +19,8 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
+# _str and _fk repeat 0002's on purpose: a migration is frozen and imports no code that can change later.
+
 
 def _str(length: int) -> TypeEngine[str]:
     bin_varchar = mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin")
