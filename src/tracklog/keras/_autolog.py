@@ -23,17 +23,15 @@ What one ``fit`` logs (MLflow's names):
 
 from __future__ import annotations
 
-import functools
 import inspect
 import math
-import threading
-import time
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from tracklog.autolog._switch import Switch, fit_run, now_ms, refuse_registered_model_name, string_tags
+from tracklog.autolog._switch import warn as _warn
 from tracklog.entities import Metric, Param, RunTag
 
 if TYPE_CHECKING:
@@ -60,14 +58,12 @@ class _Config:
     extra_tags: Mapping[str, str] = field(default_factory=dict)
 
 
-_lock = threading.RLock()
-_config: _Config | None = None
+_switch: Switch[_Config] = Switch()
 _patched: tuple[Any, object] | None = None  # (keras.Model, what its __dict__ held under "fit")
-_depth = 0
 
 
 def is_enabled() -> bool:
-    return _config is not None
+    return _switch.enabled
 
 
 def autolog(
@@ -88,50 +84,50 @@ def autolog(
     **_ignored: Any,
 ) -> None:
     """Turn Keras autologging on (again, with these settings) or off (``disable=True``)."""
-    global _config
     from tracklog import exceptions
 
-    if registered_model_name is not None:
-        raise exceptions.InvalidArgument("registered_model_name is not supported: tracklog has no model registry")
+    refuse_registered_model_name(registered_model_name)
     if log_every_epoch and log_every_n_steps is not None:
         raise exceptions.InvalidArgument("log_every_n_steps must be None when log_every_epoch=True")
     if not log_every_epoch and (log_every_n_steps is None or log_every_n_steps < 1):
         raise exceptions.InvalidArgument("give log_every_n_steps >= 1 when log_every_epoch=False")
     from tracklog.autolog import _hooks
 
-    with _lock:
-        if disable:
-            _config = None
-            _hooks.cancel("keras")
-            _restore()
-            return
-        _config = _Config(
-            log_models=log_models,
-            log_input_examples=log_input_examples,
-            log_model_signatures=log_model_signatures,
-            log_every_epoch=log_every_epoch,
-            log_every_n_steps=log_every_n_steps,
-            silent=silent,
-            extra_tags={k: str(v) for k, v in (extra_tags or {}).items()},
-        )
-    _hooks.when_imported("keras", _patch)
+    if disable:
+        _switch.turn_off(_restore)
+        return
+    config = _Config(
+        log_models=log_models,
+        log_input_examples=log_input_examples,
+        log_model_signatures=log_model_signatures,
+        log_every_epoch=log_every_epoch,
+        log_every_n_steps=log_every_n_steps,
+        silent=silent,
+        extra_tags=string_tags(extra_tags),
+    )
+    _switch.turn_on(config, lambda: _hooks.when_imported("keras", _patch))
 
 
 # -- patching --------------------------------------------------------------------------
 def _patch(keras: ModuleType) -> None:
+    """Wrap ``keras.Model.fit`` (called once Keras is imported)."""
     global _patched
-    with _lock:
-        if _patched is not None or _config is None:
+    with _switch.lock:
+        if _patched is not None or not _switch.enabled:
             return
         model_class: Any = keras.Model
         before = model_class.__dict__.get("fit", _NOT_PATCHED)
-        original = model_class.fit
-        setattr(model_class, "fit", _wrap_fit(original))  # noqa: B010 - a patch on the class, undone by _restore
+        wrapped = _switch.outermost(model_class.fit, _autologged_fit)
+        setattr(model_class, "fit", wrapped)  # noqa: B010 - a patch on the class, undone by _restore
         _patched = (model_class, before)
 
 
 def _restore() -> None:
+    """Forget a patch still waiting for Keras' import; put ``keras.Model.fit`` back as it was."""
     global _patched
+    from tracklog.autolog import _hooks
+
+    _hooks.cancel("keras")
     if _patched is None:
         return
     model_class, before = _patched
@@ -142,72 +138,38 @@ def _restore() -> None:
     _patched = None
 
 
-def _wrap_fit(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
-        global _depth
-        with _lock:
-            _depth += 1
-            outermost = _depth == 1
-        try:
-            config = _config
-            if not outermost or config is None:
-                return original(self, *args, **kwargs)
-            return _autologged_fit(config, original, self, args, kwargs)
-        finally:
-            with _lock:
-                _depth -= 1
-
-    fit.__tracklog_original__ = original  # type: ignore[attr-defined]
-    return fit
-
-
 # -- logging ---------------------------------------------------------------------------
-def _warn(config: _Config, message: str) -> None:
-    if not config.silent:
-        warnings.warn(f"tracklog autolog: {message}", stacklevel=4)
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def _autologged_fit(
     config: _Config, original: Callable[..., Any], model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
-    from tracklog.client import fluent
-
-    started = fluent.active_run() is None
-    active = fluent.start_run() if started else fluent.active_run()
-    assert active is not None
-    client, run_id = active.client, active.info.run_id
-    bound = _bind(original, model, args, kwargs)
-    early_stopping = _early_stopping_callbacks(bound.get("callbacks"))
-    try:
-        _log_fit_params(config, client, run_id, bound, early_stopping)
-    except Exception as exc:  # noqa: BLE001 - logging must never break training
-        _warn(config, f"could not log the parameters of fit: {exc}")
-    callback = _make_callback(config, client, run_id)
-    kwargs = dict(kwargs)
-    if "callbacks" in kwargs or len(args) <= _position(original, "callbacks"):
-        kwargs["callbacks"] = [*list(kwargs.get("callbacks") or []), callback]
-    else:  # callbacks were given positionally
-        index = _position(original, "callbacks")
-        args = (*args[:index], [*list(args[index] or []), callback], *args[index + 1 :])
-    try:
+    with fit_run() as active:
+        client, run_id = active.client, active.info.run_id
+        bound = _bind(original, model, args, kwargs)
+        early_stopping = _early_stopping_callbacks(bound.get("callbacks"))
+        try:
+            _log_fit_params(config, client, run_id, bound, early_stopping)
+        except Exception as exc:  # noqa: BLE001 - logging must never break training
+            _warn(config, f"could not log the parameters of fit: {exc}")
+        args, kwargs = _add_callback(original, args, kwargs, _make_callback(config, client, run_id))
         history = original(model, *args, **kwargs)
-    except BaseException:
-        if started:
-            fluent.end_run("FAILED")
-        raise
-    try:
-        _log_after_fit(config, client, run_id, model, history, early_stopping, bound.get("x"))
-    except Exception as exc:  # noqa: BLE001
-        _warn(config, f"could not log the results of fit: {exc}")
-    finally:
-        if started:
-            fluent.end_run()
+        try:
+            _log_after_fit(config, client, run_id, model, history, early_stopping, bound.get("x"))
+        except Exception as exc:  # noqa: BLE001
+            _warn(config, f"could not log the results of fit: {exc}")
     return history
+
+
+def _add_callback(
+    original: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], callback: Any
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """``fit``'s arguments with ``callback`` appended to its callbacks, given by keyword or positionally."""
+    kwargs = dict(kwargs)
+    index = _position(original, "callbacks")
+    if "callbacks" in kwargs or len(args) <= index:
+        kwargs["callbacks"] = [*list(kwargs.get("callbacks") or []), callback]
+    else:
+        args = (*args[:index], [*list(args[index] or []), callback], *args[index + 1 :])
+    return args, kwargs
 
 
 def _position(function: Callable[..., Any], name: str) -> int:
@@ -277,7 +239,7 @@ def _log_fit_params(
 
 
 def _finite_metrics(logs: Mapping[str, Any] | None, step: int) -> list[Metric]:
-    now = _now_ms()
+    now = now_ms()
     metrics: list[Metric] = []
     for key, value in (logs or {}).items():
         try:
@@ -352,7 +314,7 @@ def _log_after_fit(
 
 def _log_early_stopping(client: TrackingClient, run_id: str, callback: Any, history: Any) -> None:
     stopped_epoch = int(getattr(callback, "stopped_epoch", 0) or 0)
-    now = _now_ms()
+    now = now_ms()
     metrics = [Metric("stopped_epoch", float(stopped_epoch), now, 0)]
     monitored = (getattr(history, "history", None) or {}).get(callback.monitor)
     best = getattr(callback, "best", None)

@@ -14,13 +14,14 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import threading
 import warnings
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tracklog.autolog._switch import Switch, fit_run, now_ms, refuse_registered_model_name, string_tags
+from tracklog.autolog._switch import warn as _warn
 from tracklog.entities import Metric, Param, RunTag
 
 if TYPE_CHECKING:
@@ -47,16 +48,14 @@ class _Config:
     extra_tags: Mapping[str, str] = field(default_factory=dict)
 
 
-_lock = threading.RLock()
-_config: _Config | None = None
+_switch: Switch[_Config] = Switch()
 _originals: dict[tuple[type, str], Any] = {}
-_depth = 0  # process-wide: only the outermost fit logs
 _trained: weakref.WeakKeyDictionary[Any, tuple[TrackingClient, str]] = weakref.WeakKeyDictionary()
 _score_calls: dict[tuple[str, str], int] = {}
 
 
 def is_enabled() -> bool:
-    return _config is not None
+    return _switch.enabled
 
 
 def autolog(
@@ -75,30 +74,24 @@ def autolog(
     log_datasets: bool = False,
 ) -> None:
     """Turn scikit-learn autologging on (again, with these settings) or off (``disable=True``)."""
-    global _config
-    if registered_model_name is not None:
-        from tracklog.exceptions import InvalidArgument
+    refuse_registered_model_name(registered_model_name)
+    if disable:
+        _switch.turn_off(_restore)
+        return
+    from tracklog.sklearn._serialization import check_writable
 
-        raise InvalidArgument("registered_model_name is not supported: tracklog has no model registry")
-    with _lock:
-        if disable:
-            _restore()
-            _config = None
-            return
-        from tracklog.sklearn._serialization import check_writable
-
-        check_writable(serialization_format)
-        _config = _Config(
-            log_models=log_models,
-            log_input_examples=log_input_examples,
-            log_model_signatures=log_model_signatures,
-            log_post_training_metrics=log_post_training_metrics,
-            max_tuning_runs=max_tuning_runs,
-            serialization_format=serialization_format,
-            silent=silent,
-            extra_tags={k: str(v) for k, v in (extra_tags or {}).items()},
-        )
-        _patch_all()
+    check_writable(serialization_format)
+    config = _Config(
+        log_models=log_models,
+        log_input_examples=log_input_examples,
+        log_model_signatures=log_model_signatures,
+        log_post_training_metrics=log_post_training_metrics,
+        max_tuning_runs=max_tuning_runs,
+        serialization_format=serialization_format,
+        silent=silent,
+        extra_tags=string_tags(extra_tags),
+    )
+    _switch.turn_on(config, _patch_all)
 
 
 # -- patching --------------------------------------------------------------------------
@@ -128,7 +121,7 @@ def _patch_all() -> None:
             original = cls.__dict__.get(name)
             if (cls, name) in _originals or not inspect.isfunction(original):
                 continue
-            wrapper = _wrap_score(original) if name == "score" else _wrap_fit(original)
+            wrapper = _wrap_score(original) if name == "score" else _switch.outermost(original, _autologged_fit)
             _originals[(cls, name)] = original
             setattr(cls, name, wrapper)
 
@@ -139,40 +132,12 @@ def _restore() -> None:
     _originals.clear()
 
 
-def _enter() -> bool:
-    global _depth
-    with _lock:
-        _depth += 1
-        return _depth == 1
-
-
-def _leave() -> None:
-    global _depth
-    with _lock:
-        _depth -= 1
-
-
-def _wrap_fit(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
-        outermost = _enter()
-        try:
-            config = _config
-            if not outermost or config is None:
-                return original(self, *args, **kwargs)
-            return _autologged_fit(config, original, self, args, kwargs)
-        finally:
-            _leave()
-
-    return fit
-
-
 def _wrap_score(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def score(self: Any, *args: Any, **kwargs: Any) -> Any:
         result = original(self, *args, **kwargs)
-        config = _config
-        if config is not None and config.log_post_training_metrics and _depth == 0:
+        config = _switch.settings
+        if config is not None and config.log_post_training_metrics and _switch.depth == 0:
             _log_post_training_score(self, result, config)
         return result
 
@@ -180,45 +145,22 @@ def _wrap_score(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # -- logging ---------------------------------------------------------------------------
-def _warn(config: _Config, message: str) -> None:
-    if not config.silent:
-        warnings.warn(f"tracklog autolog: {message}", stacklevel=4)
-
-
 def _autologged_fit(
     config: _Config, original: Callable[..., Any], estimator: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
-    from tracklog.client import fluent
-
-    started = fluent.active_run() is None
-    active = fluent.start_run() if started else fluent.active_run()
-    assert active is not None
-    try:
+    with fit_run() as active:
         result = original(estimator, *args, **kwargs)
-    except BaseException:
-        if started:
-            fluent.end_run("FAILED")
-        raise
-    try:
-        X = args[0] if args else kwargs.get("X")
-        y = args[1] if len(args) > 1 else kwargs.get("y")
-        _log_fit(config, estimator, X, y, active.client, active.info.run_id, active.info.experiment_id)
-    except Exception as exc:  # noqa: BLE001 - logging must never break training
-        _warn(config, f"could not log the fit of {type(estimator).__name__}: {exc}")
-    finally:
-        if started:
-            fluent.end_run()
+        try:
+            X = args[0] if args else kwargs.get("X")
+            y = args[1] if len(args) > 1 else kwargs.get("y")
+            _log_fit(config, estimator, X, y, active.client, active.info.run_id, active.info.experiment_id)
+        except Exception as exc:  # noqa: BLE001 - logging must never break training
+            _warn(config, f"could not log the fit of {type(estimator).__name__}: {exc}")
     return result
 
 
 def _stringify_params(params: Mapping[str, Any]) -> list[Param]:
     return [Param(key, str(value)[:PARAM_VALUE_LIMIT]) for key, value in params.items() if len(key) <= PARAM_KEY_LIMIT]
-
-
-def _now_ms() -> int:
-    import time
-
-    return int(time.time() * 1000)
 
 
 def _log_fit(
@@ -237,7 +179,7 @@ def _log_fit(
         if getattr(estimator, "best_score_", None) is not None:
             metrics["best_cv_score"] = float(estimator.best_score_)
         _log_search_children(config, estimator, client, run_id, experiment_id)
-    now = _now_ms()
+    now = now_ms()
     client.log_batch(
         run_id,
         metrics=[Metric(k, v, now, 0) for k, v in metrics.items()],
@@ -322,7 +264,7 @@ def _log_search_children(
     for index in order:
         name = f"{parent_name}-candidate-{index}"
         child = client.create_run(experiment_id, tags={_PARENT_TAG: parent_id}, run_name=name)
-        now = _now_ms()
+        now = now_ms()
         metrics = [
             Metric(key, float(results[key][index]), now, 0)
             for key in ("mean_test_score", "std_test_score", "rank_test_score", "mean_fit_time")
@@ -342,7 +284,7 @@ def _log_post_training_score(estimator: Any, value: Any, config: _Config) -> Non
     client, run_id = target
     key = f"{type(estimator).__name__}_score"
     try:
-        with _lock:
+        with _switch.lock:
             step = _score_calls.get((run_id, key), 0)
             _score_calls[(run_id, key)] = step + 1
         client.log_metric(run_id, key, float(value), step=step)
