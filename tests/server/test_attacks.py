@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,8 @@ from starlette.testclient import TestClient
 from tests.server.helpers import Api
 
 PROXY = "/api/2.0/mlflow-artifacts/artifacts"
+BUNDLE = "/api/2.0/tracklog/artifacts/bundle"
+TAR = {"Content-Type": "application/x-tar"}
 TRAVERSALS = [
     "../../etc/passwd", "..%2f..%2fetc%2fpasswd", "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
     "%252e%252e%252fetc%252fpasswd", "%25252e%25252e%25252fetc", "..\\..\\etc\\passwd", "..%5c..%5cetc",
@@ -39,6 +43,7 @@ def test_traversal_rejected_on_every_route(api: Api, destination: Path, planted:
         c.get("/api/2.0/mlflow/artifacts/list", params={"run_id": run_id, "path": bad}),
         c.get("/get-artifact", params={"run_id": run_id, "path": bad}),
         c.post("/ajax-api/2.0/mlflow/upload-artifact", params={"run_uuid": run_id, "path": bad}, content=b"x"),
+        c.post(f"{BUNDLE}/{prefix}", headers=TAR, content=_tar_of(bad)),  # as a member name of a bundle
     ]
     if not bad.startswith("/") and "?" not in bad and "#" not in bad:
         # in the URL path itself: encode so the ASGI path (decoded once) is exactly `bad`
@@ -46,6 +51,8 @@ def test_traversal_rejected_on_every_route(api: Api, destination: Path, planted:
         quoted = bad.replace("%", "%25").replace(".", "%2E").replace("\\", "%5C").replace("\x01", "%01")
         for raw in (f"{PROXY}/{prefix}/{quoted}", f"{PROXY}/{quoted}"):
             responses += [c.get(raw), c.put(raw, content=b"owned"), c.delete(raw)]
+        for raw in (f"{BUNDLE}/{prefix}/{quoted}", f"{BUNDLE}/{quoted}"):
+            responses.append(c.post(raw, headers=TAR, content=_tar_of("owned.txt")))
     for r in responses:
         assert r.status_code in (400, 404), (bad, r.request.url, r.status_code, r.text)
         assert "TOP SECRET" not in r.text
@@ -54,6 +61,15 @@ def test_traversal_rejected_on_every_route(api: Api, destination: Path, planted:
     after = sorted(str(p) for p in destination.parent.rglob("*"))
     assert after == before
     assert planted.read_text() == "TOP SECRET"
+
+
+def _tar_of(name: str) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo(name)
+        info.size = 5
+        tar.addfile(info, io.BytesIO(b"owned"))
+    return out.getvalue()
 
 
 def test_same_error_whether_or_not_target_exists(api: Api) -> None:
@@ -74,7 +90,10 @@ def test_planted_symlink_is_refused(api: Api, destination: Path, planted: Path) 
     c = api.client
     for r in (c.get(f"{PROXY}/{prefix}/link.txt"), c.get(f"{PROXY}/{prefix}/linkdir/secret.txt"),
               c.put(f"{PROXY}/{prefix}/linkdir/new.txt", content=b"x"),
-              c.delete(f"{PROXY}/{prefix}/linkdir/secret.txt")):
+              c.delete(f"{PROXY}/{prefix}/linkdir/secret.txt"),
+              c.post(f"{BUNDLE}/{prefix}/linkdir", headers=TAR, content=_tar_of("new.txt")),
+              c.post(f"{BUNDLE}/{prefix}", headers=TAR, content=_tar_of("linkdir/new.txt")),
+              c.post(f"{BUNDLE}/{prefix}", headers=TAR, content=_tar_of("link.txt"))):
         assert r.status_code in (400, 404), r.text
         assert "TOP SECRET" not in r.text
     listing = c.get(PROXY, params={"path": f"{prefix}/linkdir"})

@@ -1,4 +1,4 @@
-"""Bridge an async byte stream into a repository's blocking ``write_stream``.
+"""Bridge an async byte stream into a blocking consumer (a repository's ``write_stream``, a tar reader).
 
 A body that ends within ``SMALL_BODY`` bytes (most artifacts: metrics files,
 configs, images) is gathered on the event loop and written with one call on
@@ -17,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from tracklog.artifacts.base import ArtifactRepository
 
+T = TypeVar("T")
 _DONE = object()
 _QUEUE_CHUNKS = 8
 SMALL_BODY = 1024 * 1024
@@ -34,6 +35,14 @@ PIECE = 1024 * 1024
 
 async def write_async_via_thread(repo: ArtifactRepository, path: str, chunks: AsyncIterator[bytes]) -> int:
     """Write ``chunks`` to ``path`` through ``repo.write_stream``, off the event loop."""
+    return await consume_via_thread(lambda pieces: repo.write_stream(path, pieces), chunks)
+
+
+async def consume_via_thread(consume: Callable[[Iterator[bytes]], T], chunks: AsyncIterator[bytes]) -> T:
+    """Run the blocking ``consume`` on a thread, fed the bytes of ``chunks``; return its result.
+
+    ``consume`` must read its iterator to the end (or fail): the whole body is handed to it.
+    """
     stream = aiter(chunks)
     head: list[bytes] = []
     size = 0
@@ -42,8 +51,8 @@ async def write_async_via_thread(repo: ArtifactRepository, path: str, chunks: As
             head.append(chunk)
             size += len(chunk)
             if size > SMALL_BODY:
-                return await _write_streamed(repo, path, head, stream)
-    return await asyncio.to_thread(repo.write_stream, path, iter(head))
+                return await _consume_streamed(consume, head, stream)
+    return await asyncio.to_thread(consume, iter(head))
 
 
 async def _pieces(head: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -61,13 +70,13 @@ async def _pieces(head: list[bytes], rest: AsyncIterator[bytes]) -> AsyncIterato
         yield bytes(buffer)
 
 
-async def _write_streamed(
-    repo: ArtifactRepository, path: str, head: list[bytes], rest: AsyncIterator[bytes]
-) -> int:
-    """Large bodies: a dedicated writer thread fed through a small bounded queue."""
+async def _consume_streamed(
+    consume: Callable[[Iterator[bytes]], T], head: list[bytes], rest: AsyncIterator[bytes]
+) -> T:
+    """Large bodies: a dedicated consumer thread fed through a small bounded queue."""
     chunks = _pieces(head, rest)
     q: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_CHUNKS)
-    result: Future[int] = Future()
+    result: Future[T] = Future()
 
     def items() -> Iterator[bytes]:
         while True:
@@ -81,7 +90,7 @@ async def _write_streamed(
 
     def run() -> None:
         try:
-            result.set_result(repo.write_stream(path, items()))
+            result.set_result(consume(items()))
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting coroutine
             result.set_exception(exc)
 

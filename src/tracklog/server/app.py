@@ -62,6 +62,10 @@ RAW_BODY_PATHS = (
     "/api/2.0/mlflow-artifacts/artifacts/",
     "/ajax-api/2.0/mlflow-artifacts/artifacts/",
     f"{AJAX}/upload-artifact",
+    # bundles: Content-Type application/x-tar is required by the route (not a CORS-safelisted
+    # type, so a cross-site page cannot post one without a preflight)
+    "/api/2.0/tracklog/artifacts/bundle/",
+    "/ajax-api/2.0/tracklog/artifacts/bundle/",
     "/signin",  # the sign-in page's HTML form (urlencoded; see routes/sessions.py)
 )
 

@@ -11,11 +11,13 @@ pass paths relative to the scope and get listings relative to it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
+from tracklog.artifacts._async import consume_via_thread
 from tracklog.artifacts.base import ArtifactRepository
+from tracklog.artifacts.bundle import unpack_bundle
 from tracklog.artifacts.paths import safe_relpath
 from tracklog.entities import FileInfo
 from tracklog.exceptions import InvalidArgument
@@ -69,6 +71,15 @@ class ArtifactScope:
 
     async def write_stream(self, path: str, chunks: AsyncIterator[bytes]) -> int:
         return await self.repo.write_stream_async(self._file_path(path), chunks)
+
+    async def write_bundle(self, directory: str, chunks: AsyncIterator[bytes]) -> int:
+        """Unpack a tar bundle below ``directory``, each member written like one upload; return the count."""
+        base = _checked(directory)
+
+        def write(name: str, data: Iterator[bytes]) -> int:
+            return self.repo.write_stream(self._file_path(_join(base, name)), data)
+
+        return await consume_via_thread(lambda body: unpack_bundle(body, write), chunks)
 
     def _file_path(self, path: str) -> str:
         rel = _checked(path)

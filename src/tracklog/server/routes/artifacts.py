@@ -1,7 +1,8 @@
 """Artifacts: run listings, the mlflow-artifacts proxy (PUT/GET/list/DELETE) and the UI routes.
 
 Every client-supplied path goes through ``safe_relpath`` (inside ``ArtifactScope``)
-before any storage call. Uploads are streamed to ``write_stream_async`` chunk by
+before any storage call, including every member name of a bundle (many files in one
+tar stream, ``tracklog.artifacts.bundle``). Uploads are streamed to ``write_stream_async`` chunk by
 chunk; downloads are streamed from ``open_read`` with Range support.
 """
 
@@ -13,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from tracklog.artifacts.bundle import BUNDLE_MEDIA_TYPE
 from tracklog.auth.rules import Level, Source, experiment
 from tracklog.exceptions import EndpointNotFound, InvalidArgument
 from tracklog.server.artifact_access import ArtifactScope
@@ -26,6 +28,7 @@ from tracklog.server.routing import AJAX, API, RouteTable
 table = RouteTable("artifacts")
 
 PROXY = "/api/2.0/mlflow-artifacts"
+BUNDLE = "/api/2.0/tracklog/artifacts/bundle"
 
 
 @table.json("GET", f"{API}/artifacts/list", "List a directory of a run's artifacts",
@@ -104,6 +107,23 @@ async def proxy_upload(ctx: ServerContext, request: Request) -> Response:
     scope.full_path(path)  # validate before reading any byte of the body
     await scope.write_stream(path, _stream_body(request))
     return json_response({})
+
+
+@table.raw("POST", f"{BUNDLE}/{{artifact_path:path}}",
+           "Upload many files into a directory in one request (Content-Type application/x-tar: an "
+           "uncompressed tar stream, unpacked as it arrives; each member is written like one PUT). "
+           "Answers the number of files written",
+           ("artifact_path!",), body="bytes",
+            permission=experiment(Level.EDIT, Source.ARTIFACT_PATH))
+async def proxy_bundle(ctx: ServerContext, request: Request) -> Response:
+    scope = _proxy(ctx)
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media != BUNDLE_MEDIA_TYPE:  # also what keeps cross-site form posts out (they need a preflight)
+        raise InvalidArgument(f"Content-Type must be {BUNDLE_MEDIA_TYPE}")
+    path = request.path_params["artifact_path"]
+    scope.full_path(path)  # validate before reading any byte of the body
+    written = await scope.write_bundle(path, _stream_body(request))
+    return json_response({"files": written})
 
 
 @table.raw("GET", f"{PROXY}/artifacts/{{artifact_path:path}}", "Download one file (streamed, Range)",

@@ -1,0 +1,161 @@
+"""Bundles: many artifact files in one request, as an uncompressed POSIX tar stream.
+
+tracklog's client packs a directory of small files into bundles
+(:func:`pack_bundle`) and POSTs each to ``/api/2.0/tracklog/artifacts/bundle/<dir>``;
+the server unpacks it member by member while it arrives (:func:`unpack_bundle`),
+writing every file through the same ``write`` call as a single upload (so each
+file is atomic, and passes the same path checks). MLflow servers do not have the
+endpoint: the client then falls back to one PUT per file.
+
+The rules for a bundle, any breach of which rejects it with ``InvalidArgument``:
+
+* plain tar (ustar, GNU or pax), read strictly in order, never seeked; no compression;
+* members are regular files or directories; symbolic links, hard links, devices,
+  FIFOs, sparse and contiguous files are refused;
+* every member name passes ``safe_relpath`` (no absolute paths, ``..``, ``./``,
+  backslashes...) and appears once;
+* at most ``MAX_MEMBERS`` members, and extended headers (pax, GNU long names) of at
+  most ``MAX_HEADER_BYTES`` each, so memory stays bounded whatever the stream says.
+
+Files before a refused member have been written (each one whole): a bundle is
+atomic per file, not as a whole, like a directory uploaded file by file.
+Directory members are checked and otherwise ignored (stores keep no empty
+directories through the proxy).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any
+
+from tracklog.artifacts.paths import invalid_path, safe_relpath
+from tracklog.exceptions import InvalidArgument
+
+__all__ = ["BUNDLE_MEDIA_TYPE", "MAX_HEADER_BYTES", "MAX_MEMBERS", "pack_bundle", "unpack_bundle"]
+
+BUNDLE_MEDIA_TYPE = "application/x-tar"
+MAX_MEMBERS = 10_000
+MAX_HEADER_BYTES = 64 * 1024
+_READ_CHUNK = 1024 * 1024
+_ACCEPTED = (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.DIRTYPE)
+_EXTENDED = (
+    tarfile.XHDTYPE,
+    tarfile.XGLTYPE,
+    tarfile.SOLARIS_XHDTYPE,
+    tarfile.GNUTYPE_LONGNAME,
+    tarfile.GNUTYPE_LONGLINK,
+)
+_KINDS = {
+    tarfile.SYMTYPE: "symbolic links",
+    tarfile.LNKTYPE: "hard links",
+    tarfile.CHRTYPE: "devices",
+    tarfile.BLKTYPE: "devices",
+    tarfile.FIFOTYPE: "FIFOs",
+    tarfile.GNUTYPE_SPARSE: "sparse files",
+    tarfile.CONTTYPE: "contiguous files",
+}
+
+Write = Callable[[str, Iterator[bytes]], int]
+
+
+class _CheckedTarInfo(tarfile.TarInfo):
+    """Refuses oversized extended headers before tarfile reads them into memory."""
+
+    def _proc_member(self, tar: tarfile.TarFile) -> Any:
+        if self.type in _EXTENDED and self.size > MAX_HEADER_BYTES:
+            raise InvalidArgument(
+                f"Invalid bundle: an extended header of {self.size} bytes (at most {MAX_HEADER_BYTES})"
+            )
+        return super()._proc_member(tar)  # type: ignore[misc]  # private in typeshed, stable since 3.0
+
+
+class _ChunkReader(io.RawIOBase):
+    """A readable stream over an iterator of byte chunks."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = memoryview(chunk)
+        n = min(len(view), len(self._pending))
+        view[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def unpack_bundle(chunks: Iterator[bytes], write: Write) -> int:
+    """Write every file of the tar stream ``chunks`` with ``write(name, data)``; return how many."""
+    written = 0
+    seen: set[str] = set()
+    try:
+        with tarfile.open(fileobj=_ChunkReader(chunks), mode="r|", tarinfo=_CheckedTarInfo) as tar:
+            for member in tar:
+                name = _checked_member(member, seen)
+                if member.isdir():
+                    continue
+                source = tar.extractfile(member)
+                assert source is not None  # a regular file
+                write(name, _member_chunks(source, member.size))
+                written += 1
+    except tarfile.TarError as exc:
+        raise InvalidArgument(f"Invalid bundle: not a readable tar stream ({exc})") from None
+    except (EOFError, RecursionError, UnicodeError):
+        raise InvalidArgument("Invalid bundle: not a readable tar stream") from None
+    for _ in chunks:  # trailing padding after the end-of-archive blocks
+        pass
+    return written
+
+
+def _checked_member(member: tarfile.TarInfo, seen: set[str]) -> str:
+    if member.type not in _ACCEPTED:
+        kind = _KINDS.get(member.type, "special members")
+        raise invalid_path(f"{kind} are not allowed in a bundle ('{_shown(member.name)}')")
+    name = safe_relpath(member.name)
+    if not name:
+        raise invalid_path("a bundle member has an empty name")
+    if len(seen) >= MAX_MEMBERS:
+        raise InvalidArgument(f"Invalid bundle: more than {MAX_MEMBERS} members")
+    if name in seen:
+        raise InvalidArgument(f"Invalid bundle: '{_shown(name)}' appears twice")
+    seen.add(name)
+    return name
+
+
+def _member_chunks(source: IO[bytes], size: int) -> Iterator[bytes]:
+    left = size
+    while left > 0:
+        chunk = source.read(min(left, _READ_CHUNK))
+        if not chunk:
+            raise InvalidArgument("Invalid bundle: the stream ends inside a member")
+        left -= len(chunk)
+        yield chunk
+
+
+def _shown(name: str) -> str:
+    return name if len(name) <= 200 else name[:200] + "..."
+
+
+def pack_bundle(files: Iterable[tuple[str, str]]) -> bytes:
+    """A pax tar of ``(local file, member name)`` pairs, held in memory (callers keep bundles small)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for local, name in files:
+            with open(local, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                info = tarfile.TarInfo(safe_relpath(name))
+                info.size = size
+                info.mode = 0o644
+                tar.addfile(info, fh)
+    return out.getvalue()
