@@ -198,17 +198,22 @@ class Params:
         return out
 
     def obj_list(self, name: str) -> list[Params]:
+        return [self.item(name, i, item) for i, item in enumerate(self.raw_list(name))]
+
+    def raw_list(self, name: str) -> list[Any]:
+        """A list field's decoded items, unchecked (pair with ``item`` for typed access)."""
         value = self._raw(name)
         if value is _MISSING:
             return []
         if self._from_query or not isinstance(value, list):
             raise self.invalid(name, value, "a list of objects")
-        out: list[Params] = []
-        for i, item in enumerate(value):
-            if not isinstance(item, dict):
-                raise self.invalid(f"{name}[{i}]", item, "an object")
-            out.append(Params(item, where=f"{self._where}{name}[{i}]."))
-        return out
+        return value
+
+    def item(self, name: str, index: int, value: Any) -> Params:
+        """Typed access to item ``index`` of the list field ``name`` (which must be an object)."""
+        if not isinstance(value, dict):
+            raise self.invalid(f"{name}[{index}]", value, "an object")
+        return Params(value, where=f"{self._where}{name}[{index}].")
 
     def obj(self, name: str) -> Params | None:
         value = self._scalar(name)
@@ -229,16 +234,17 @@ class Params:
         return Params(data, from_query=self._from_query, where=self._where)
 
 
-def _check_depth(value: Any) -> None:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise InvalidArgument(f"Request body is nested deeper than {MAX_JSON_DEPTH} levels")
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
+def _check_depth(node: Any, depth: int = 1) -> None:
+    """Refuse containers nested deeper than ``MAX_JSON_DEPTH`` (recursion is bounded by it).
+
+    Decoded JSON holds exact ``dict``/``list`` objects, so one ``type()`` test per value
+    suffices; a 1000-point batch costs a fraction of a millisecond."""
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidArgument(f"Request body is nested deeper than {MAX_JSON_DEPTH} levels")
+    for value in node.values() if type(node) is dict else node:
+        kind = type(value)
+        if kind is dict or kind is list:
+            _check_depth(value, depth + 1)
 
 
 def _nonfinite(token: str) -> float:

@@ -41,6 +41,39 @@ def metric_of(p: Params) -> Metric:
     )
 
 
+_PLAIN_METRIC = frozenset(("key", "value", "timestamp", "step"))
+_EXACT_DOUBLE = 2**53
+
+
+def _plain_metric(item: Any) -> Metric | None:
+    """The common batch item -- ``{key, value, timestamp[, step]}`` with JSON-native types --
+    read without the per-field machinery; None for anything else (``metric_of`` then reads
+    it, with its exact error messages). The result is what ``metric_of`` would return."""
+    if type(item) is not dict or not item.keys() <= _PLAIN_METRIC:
+        return None
+    key, value, timestamp, step = item.get("key"), item.get("value"), item.get("timestamp"), item.get("step", 0)
+    if type(key) is not str or not key or type(timestamp) is not int:
+        return None
+    if step is None:
+        step = 0
+    elif type(step) is not int:
+        return None
+    if type(value) is not float:
+        if type(value) is not int or not -_EXACT_DOUBLE <= value <= _EXACT_DOUBLE:
+            return None
+        value = float(value)
+    return Metric(key, value, timestamp, step)
+
+
+def metrics_of(p: Params, name: str) -> list[Metric]:
+    """The metric objects of the list field ``name`` (a log-batch carries up to 1000)."""
+    out: list[Metric] = []
+    for i, item in enumerate(p.raw_list(name)):
+        metric = _plain_metric(item)
+        out.append(metric if metric is not None else metric_of(p.item(name, i, item)))
+    return out
+
+
 def _dataset_input(p: Params) -> DatasetInput:
     d = p.obj("dataset")
     if d is None:
@@ -140,7 +173,7 @@ def log_metric(ctx: ServerContext, p: Params) -> dict[str, Any]:
             permission=experiment(Level.EDIT, Source.RUN_ID))
 def log_batch(ctx: ServerContext, p: Params) -> dict[str, Any]:
     run_id = p.run_id()
-    metrics = [metric_of(m) for m in p.obj_list("metrics")]
+    metrics = metrics_of(p, "metrics")
     params = tags_of(p, "params", Param)
     tags = tags_of(p, "tags", RunTag)
     ctx.store.log_batch(run_id, metrics=metrics, params=params, tags=tags)

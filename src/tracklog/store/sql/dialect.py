@@ -74,10 +74,34 @@ def _mysql_json_insert(table: Table) -> TextClause:
     return stmt
 
 
+_sqlite_statements: dict[str, str] = {}
+
+
+def _sqlite_insert_ignore(table: Table) -> str:
+    """``INSERT ... VALUES (?, ...) ON CONFLICT DO NOTHING`` in the driver's own (qmark) style."""
+    sql = _sqlite_statements.get(table.name)
+    if sql is None:
+        names = ", ".join(f'"{c.name}"' for c in table.columns)
+        marks = ", ".join("?" for _ in table.columns)
+        sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING'
+        _sqlite_statements[table.name] = sql
+    return sql
+
+
 def insert_ignore_bulk(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """``insert_ignore`` for large batches into a table without NULLable columns (metric points)."""
-    if rows and conn.dialect.name in ("mysql", "mariadb"):
+    """``insert_ignore`` for large batches into a table without NULLable columns (metric points).
+
+    Cheaper than the Core statement per row: MySQL/MariaDB get one JSON document, SQLite one
+    ``executemany`` of tuples in the driver's own SQL (no per-row parameter processing; the
+    columns are plain numbers and strings, so SQLAlchemy's type processing would do nothing)."""
+    if not rows:
+        return
+    name = conn.dialect.name
+    if name in ("mysql", "mariadb", "sqlite"):
         names = [c.name for c in table.columns]
+        if name == "sqlite":
+            conn.exec_driver_sql(_sqlite_insert_ignore(table), [tuple([r[n] for n in names]) for r in rows])
+            return
         doc = orjson.dumps([[r[n] for n in names] for r in rows]).decode()
         conn.execute(_mysql_json_insert(table), {"doc": doc})
     else:

@@ -23,12 +23,13 @@ from sqlalchemy import Connection, text
 from tracklog.entities import Metric
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.dialect import columnar, pg_unnest_insert
-from tracklog.store.sql.rows import encode_value
+from tracklog.store.sql.rows import DBL_MAX, encode_value
 from tracklog.store.sql.schema import ValueKind
 
 _FIELDS = ("run_uuid", "key", "step", "timestamp", "value_kind", "value", "min_value", "max_value")
 _LATEST = ("step", "timestamp", "value_kind", "value")
 _statements: dict[str, Any] = {}
+_sql: dict[str, str] = {}  # the same statements as SQL text
 
 
 def order_key(metric: Metric) -> tuple[int, int, int, float]:
@@ -38,20 +39,30 @@ def order_key(metric: Metric) -> tuple[int, int, int, float]:
 
 
 def batch_rows(run_id: str, metrics: Sequence[Metric]) -> list[dict[str, Any]]:
-    best: dict[str, Metric] = {}
+    """One row per key: the batch's latest point (``order_key``) and its min/max over non-NaN points."""
+    best: dict[str, tuple[tuple[int, int, int, float], Metric]] = {}
     low: dict[str, float] = {}
     high: dict[str, float] = {}
     for m in metrics:
-        current = best.get(m.key)
-        if current is None or order_key(m) > order_key(current):
-            best[m.key] = m
-        kind, stored = encode_value(m.value)
-        if kind != ValueKind.NAN:
-            low[m.key] = min(low.get(m.key, stored), stored)
-            high[m.key] = max(high.get(m.key, stored), stored)
+        key, value = m.key, m.value
+        nan = value != value
+        order = (m.step, m.timestamp, 0, 0.0) if nan else (m.step, m.timestamp, 1, value)
+        current = best.get(key)
+        if current is None or order > current[0]:
+            best[key] = (order, m)
+        if nan:
+            continue
+        # the stored double (encode_value): -0.0 -> 0.0, +/-Inf -> +/-DBL_MAX
+        stored = value + 0.0 if -DBL_MAX <= value <= DBL_MAX else (DBL_MAX if value > 0 else -DBL_MAX)
+        seen = low.get(key)
+        if seen is None or stored < seen:
+            low[key] = stored
+        seen = high.get(key)
+        if seen is None or stored > seen:
+            high[key] = stored
     rows = []
     for key in sorted(best):
-        m = best[key]
+        m = best[key][1]
         kind, stored = encode_value(m.value)
         rows.append({
             "run_uuid": run_id, "key": key, "step": m.step, "timestamp": m.timestamp,
@@ -125,6 +136,7 @@ def _statement(dialect: str) -> Any:
             f"{q('max_value')} = {_extreme(new('max_value'), old('max_value'), '>')}",
         ]
         sql = head + f"ON CONFLICT (run_uuid, {q('key')}) DO UPDATE SET " + ", ".join(sets)
+    _sql[dialect] = sql
     _statements[dialect] = text(sql)
     return _statements[dialect]
 
@@ -133,7 +145,12 @@ def upsert_latest(conn: Connection, run_id: str, metrics: Sequence[Metric]) -> N
     rows = batch_rows(run_id, metrics)
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        conn.execute(_statement("postgresql"), columnar(rows, _FIELDS))
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(_statement(dialect), columnar(rows, _FIELDS))
+    elif dialect == "sqlite":
+        # sqlite3 takes the ``:name`` parameters itself: no per-row processing by SQLAlchemy.
+        _statement(dialect)
+        conn.exec_driver_sql(_sql[dialect], rows)
     else:
-        conn.execute(_statement(conn.dialect.name), rows)
+        conn.execute(_statement(dialect), rows)
