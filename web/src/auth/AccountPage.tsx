@@ -2,40 +2,31 @@
 import { useCallback, useEffect, useState } from "react";
 import { Button, ErrorBox, TextInput, formatTime } from "../ui/kit";
 import { authApi, type Session, type TokenInfo } from "./api";
+import { InlineForm, useAction } from "./forms";
 
 export function AccountPage({ session }: { session: Session | null }) {
   const [tokens, setTokens] = useState<TokenInfo[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
   const [name, setName] = useState("");
   const [days, setDays] = useState("90");
   const [secret, setSecret] = useState<string | null>(null);
 
   const reload = useCallback(() => {
-    authApi.listTokens().then(setTokens, setError);
+    authApi.listTokens().then((t) => {
+      setTokens(t);
+      setLoadError(null);
+    }, setLoadError);
   }, []);
   useEffect(reload, [reload]);
 
-  const create = async () => {
-    setError(null);
-    try {
-      const n = days.trim() ? Number(days) : null;
-      const r = await authApi.createToken(name.trim(), n);
+  const [actionError, run] = useAction(reload);
+  const create = () =>
+    run(async () => {
+      const r = await authApi.createToken(name.trim(), days.trim() ? Number(days) : null);
       setSecret(r.token);
       setName("");
-      reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
-  const revoke = async (id: number) => {
-    setError(null);
-    try {
-      await authApi.revokeToken(id);
-      reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+    });
+  const revoke = (id: number) => run(() => authApi.revokeToken(id));
 
   return (
     <div className="tl-page" data-testid="account-page">
@@ -43,7 +34,7 @@ export function AccountPage({ session }: { session: Session | null }) {
       <p className="tl-muted">
         Use a token as <code>MLFLOW_TRACKING_TOKEN</code> (sent as <code>Authorization: Bearer …</code>). Only its hash is stored: copy it now, it is shown once.
       </p>
-      {error ? <ErrorBox error={error} /> : null}
+      {actionError || loadError ? <ErrorBox error={actionError || loadError} /> : null}
       {secret ? (
         <div className="tl-col" data-testid="new-token" style={{ margin: "12px 0" }}>
           <strong>Your new token (shown once):</strong>
@@ -57,13 +48,7 @@ export function AccountPage({ session }: { session: Session | null }) {
           </span>
         </div>
       ) : null}
-      <form
-        className="tl-row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create();
-        }}
-      >
+      <InlineForm submitLabel="Create token" onSubmit={() => void create()}>
         <label className="tl-col">
           <span className="tl-muted">Name</span>
           <TextInput aria-label="Token name" value={name} onChange={(e) => setName(e.target.value)} placeholder="laptop, CI…" />
@@ -72,10 +57,7 @@ export function AccountPage({ session }: { session: Session | null }) {
           <span className="tl-muted">Expires in days (empty: never)</span>
           <TextInput aria-label="Expires in days" value={days} onChange={(e) => setDays(e.target.value)} inputMode="numeric" />
         </label>
-        <Button variant="primary" type="submit">
-          Create token
-        </Button>
-      </form>
+      </InlineForm>
       <table className="tl-table" data-testid="token-table" style={{ marginTop: 16, borderCollapse: "collapse" }}>
         <thead>
           <tr>

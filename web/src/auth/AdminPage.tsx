@@ -2,30 +2,10 @@
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import type { Experiment } from "../api/types";
 import { Button, ErrorBox, PromptDialog, Tabs, TextInput } from "../ui/kit";
-import { authApi, LEVELS, type ExperimentPermissions, type Group, type Level, type Session, type User } from "./api";
+import { authApi, type ExperimentPermissions, type Group, type Level, type Session, type User } from "./api";
+import { cell, GrantRow, InlineForm, LevelSelect, useAction } from "./forms";
 
 type Tab = "users" | "groups" | "permissions";
-
-function useAction(reload: () => void) {
-  const [error, setError] = useState<unknown>(null);
-  const run = useCallback(
-    async (fn: () => Promise<unknown>) => {
-      setError(null);
-      try {
-        await fn();
-        reload();
-        return true;
-      } catch (e) {
-        setError(e);
-        return false;
-      }
-    },
-    [reload],
-  );
-  return [error, run] as const;
-}
-
-const cell = { padding: "4px 14px 4px 0" };
 
 function Table({ head, children, testid }: { head: string[]; children: ReactNode; testid: string }) {
   return (
@@ -44,16 +24,6 @@ function Table({ head, children, testid }: { head: string[]; children: ReactNode
   );
 }
 
-function LevelSelect({ value, onChange, label }: { value: Level; onChange: (l: Level) => void; label: string }) {
-  return (
-    <select className="tl-input" aria-label={label} value={value} onChange={(e) => onChange(e.target.value as Level)}>
-      {LEVELS.map((l) => (
-        <option key={l}>{l}</option>
-      ))}
-    </select>
-  );
-}
-
 function UsersTab({ me }: { me: User }) {
   const [users, setUsers] = useState<User[]>([]);
   const reload = useCallback(() => void authApi.listUsers().then(setUsers, () => setUsers([])), []);
@@ -65,19 +35,10 @@ function UsersTab({ me }: { me: User }) {
   return (
     <div className="tl-col">
       {error ? <ErrorBox error={error} /> : null}
-      <form
-        className="tl-row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(() => authApi.createUser(username.trim(), password)).then((ok) => ok && (setUsername(""), setPassword("")));
-        }}
-      >
+      <InlineForm submitLabel="Create user" onSubmit={() => void run(() => authApi.createUser(username.trim(), password)).then((ok) => ok && (setUsername(""), setPassword("")))}>
         <TextInput aria-label="New username" placeholder="username" value={username} onChange={(e) => setUsername(e.target.value)} />
         <TextInput aria-label="New user's password" placeholder="password (12+ characters)" type="password" value={password} onChange={(e) => setPassword(e.target.value)} />
-        <Button variant="primary" type="submit">
-          Create user
-        </Button>
-      </form>
+      </InlineForm>
       <Table head={["User", "Administrator", ""]} testid="users-table">
         {users.map((u) => (
           <tr key={u.id} data-testid={`user-${u.username}`}>
@@ -122,18 +83,9 @@ function GroupsTab() {
   return (
     <div className="tl-col">
       {error ? <ErrorBox error={error} /> : null}
-      <form
-        className="tl-row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run(() => authApi.createGroup(name.trim())).then((ok) => ok && setName(""));
-        }}
-      >
+      <InlineForm submitLabel="Create group" onSubmit={() => void run(() => authApi.createGroup(name.trim())).then((ok) => ok && setName(""))}>
         <TextInput aria-label="New group name" placeholder="group name" value={name} onChange={(e) => setName(e.target.value)} />
-        <Button variant="primary" type="submit">
-          Create group
-        </Button>
-      </form>
+      </InlineForm>
       <Table head={["Group", "Members", ""]} testid="groups-table">
         {groups.map((g) => (
           <tr key={g.id} data-testid={`group-${g.name}`}>
@@ -212,50 +164,20 @@ function PermissionsTab({ experiments }: { experiments: Experiment[] | null }) {
           </p>
           <Table head={["Who", "Permission", ""]} testid="permissions-table">
             {perms.users.map((u) => (
-              <tr key={`u-${u.username}`} data-testid={`perm-user-${u.username}`}>
-                <td style={cell}>👤 {u.username}</td>
-                <td style={cell}>
-                  <LevelSelect label={`Permission of ${u.username}`} value={u.permission} onChange={(l) => void grant("user", u.username, l)} />
-                </td>
-                <td style={cell}>
-                  <Button small variant="danger" onClick={() => void run(() => authApi.revokeUser(experimentId, u.username))}>
-                    Revoke
-                  </Button>
-                </td>
-              </tr>
+              <GrantRow key={`u-${u.username}`} kind="user" name={u.username} permission={u.permission} onChange={(l) => void grant("user", u.username, l)} onRevoke={() => void run(() => authApi.revokeUser(experimentId, u.username))} />
             ))}
             {perms.groups.map((g) => (
-              <tr key={`g-${g.group}`} data-testid={`perm-group-${g.group}`}>
-                <td style={cell}>👥 {g.group}</td>
-                <td style={cell}>
-                  <LevelSelect label={`Permission of group ${g.group}`} value={g.permission} onChange={(l) => void grant("group", g.group, l)} />
-                </td>
-                <td style={cell}>
-                  <Button small variant="danger" onClick={() => void run(() => authApi.revokeGroup(experimentId, g.group))}>
-                    Revoke
-                  </Button>
-                </td>
-              </tr>
+              <GrantRow key={`g-${g.group}`} kind="group" name={g.group} permission={g.permission} onChange={(l) => void grant("group", g.group, l)} onRevoke={() => void run(() => authApi.revokeGroup(experimentId, g.group))} />
             ))}
           </Table>
-          <form
-            className="tl-row"
-            style={{ marginTop: 12 }}
-            onSubmit={(e) => {
-              e.preventDefault();
-              void grant(kind, who.trim(), level).then((ok) => ok && setWho(""));
-            }}
-          >
+          <InlineForm submitLabel="Grant" style={{ marginTop: 12 }} onSubmit={() => void grant(kind, who.trim(), level).then((ok) => ok && setWho(""))}>
             <select className="tl-input" aria-label="Grant to" value={kind} onChange={(e) => setKind(e.target.value as "user" | "group")}>
               <option value="user">user</option>
               <option value="group">group</option>
             </select>
             <TextInput aria-label="User or group name" placeholder="name" value={who} onChange={(e) => setWho(e.target.value)} />
             <LevelSelect label="Permission to grant" value={level} onChange={setLevel} />
-            <Button variant="primary" type="submit">
-              Grant
-            </Button>
-          </form>
+          </InlineForm>
         </>
       ) : null}
     </div>
