@@ -38,6 +38,8 @@ __all__ = ["SqlSearch", "experiments_search", "logged_models_search", "runs_sear
 class SqlSearch:
     where: ColumnElement[bool] | None
     order_by: list[ColumnElement[Any]] = field(default_factory=list)
+    #: runs only: index-served supersets of the matches (see ``runs_sql.candidates``)
+    candidates: list[runs_sql.Candidates] = field(default_factory=list)
 
 
 def runs_search(filter_string: str | None, order_by: Sequence[str] | None, dialect_name: str) -> SqlSearch:
@@ -46,7 +48,9 @@ def runs_search(filter_string: str | None, order_by: Sequence[str] | None, diale
     tree = parse_filter(filter_string, RUNS)
     keys = parse_order_by(order_by, RUNS)
     ordering = order_clauses(keys, _identifier_key(runs_sql.order_expression), runs_sql.DEFAULT_ORDER, dialect)
-    return SqlSearch(None if tree is None else runs_sql.where(tree), ordering)
+    if tree is None:
+        return SqlSearch(None, ordering)
+    return SqlSearch(runs_sql.where(tree), ordering, runs_sql.candidates(tree))
 
 
 def experiments_search(filter_string: str | None, order_by: Sequence[str] | None, dialect_name: str) -> SqlSearch:

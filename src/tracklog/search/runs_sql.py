@@ -3,6 +3,8 @@
 * params / tags: ``EXISTS`` on (run_uuid, key, value).
 * metrics: ``EXISTS`` on ``latest_metrics`` (see ``predicates.metric_predicate``);
   ordering uses a correlated scalar subquery that is NULL for a missing or NaN value.
+  ``candidates`` offers the store the run sets of required metric comparisons, read
+  from the ``(key, value)`` index, to start a selective search from.
 * datasets: ``EXISTS`` over ``run_inputs JOIN datasets`` (name, digest) or the
   run's ``input_tags`` row ``mlflow.data.context`` (context): a run matches if
   ANY of its dataset inputs matches.
@@ -10,11 +12,13 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, exists, not_, select
+from sqlalchemy import Column, ColumnElement, Select, exists, not_, select
 
-from tracklog.search.ast import Comparison, EntityType, Expr, Identifier, Op
+from tracklog.search.ast import And, Comparison, EntityType, Expr, Identifier, Op
 from tracklog.search.identifiers import RUNS
 from tracklog.search.predicates import (
     attribute_predicate,
@@ -28,7 +32,7 @@ from tracklog.search.predicates import (
 from tracklog.store.sql import schema
 from tracklog.store.sql.schema import ValueKind
 
-__all__ = ["DEFAULT_ORDER", "order_expression", "where"]
+__all__ = ["DEFAULT_ORDER", "Candidates", "candidates", "order_expression", "where"]
 
 _runs = schema.runs
 _COLUMNS: dict[str, Column[Any]] = {
@@ -43,10 +47,42 @@ _COLUMNS: dict[str, Column[Any]] = {
 }
 DATASET_CONTEXT_TAG = "mlflow.data.context"
 
+_LOWER_BOUND = (Op.GT, Op.GE)
+_UPPER_BOUND = (Op.LT, Op.LE)
+_INDEXED = (Op.GT, Op.GE, Op.LT, Op.LE, Op.EQ)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """``runs``: the run ids of one indexed comparison's matches (of every experiment);
+    ``index_range``: rows of the index range it reads, to count how many there are."""
+
+    runs: Select[tuple[str]]
+    index_range: Select[tuple[str]]
+
+
 DEFAULT_ORDER = (
     (Identifier(EntityType.ATTRIBUTE, "start_time"), False),
     (Identifier(EntityType.ATTRIBUTE, "run_id"), True),
 )
+
+
+def _metric_rows(comparison: Comparison) -> list[ColumnElement[bool]]:
+    """The conditions on a ``latest_metrics`` row of the compared key that make it match.
+
+    Besides the exact predicate, ranges carry the bound alone (``value >= x`` for ``>``
+    and ``>=``, ``value <= x`` for ``<`` and ``<=``): implied by the predicate (infinities
+    are stored as +/-DBL_MAX, see ``store/sql/rows.py``), it lets a database walk the
+    ``(key, value)`` index instead of every row of the key."""
+    lm = schema.latest_metrics
+    number = metric_number(comparison.value)
+    conditions = [lm.c.key == comparison.left.key]
+    if math.isfinite(number) and comparison.op in _LOWER_BOUND:
+        conditions.append(lm.c.value >= number)
+    elif math.isfinite(number) and comparison.op in _UPPER_BOUND:
+        conditions.append(lm.c.value <= number)
+    conditions.append(metric_predicate(lm.c.value, lm.c.value_kind, comparison.op, number))
+    return conditions
 
 
 def _metric(comparison: Comparison) -> ColumnElement[bool]:
@@ -56,9 +92,30 @@ def _metric(comparison: Comparison) -> ColumnElement[bool]:
         return not_(exists().where(*link).correlate(_runs))
     if comparison.op is Op.IS_NOT_NULL:
         return exists().where(*link).correlate(_runs)
-    number = metric_number(comparison.value)
-    condition = metric_predicate(lm.c.value, lm.c.value_kind, comparison.op, number)
-    return exists().where(*link, condition).correlate(_runs)
+    return exists().where(lm.c.run_uuid == _runs.c.run_uuid, *_metric_rows(comparison)).correlate(_runs)
+
+
+def candidates(expr: Expr) -> list[Candidates]:
+    """Index-served run sets that every match lies in: one per metric range or equality
+    that the filter requires (a comparison at the top or inside a top-level ``AND``).
+
+    A store may start its plan from the smallest of them (``runs.run_uuid IN
+    (candidates)``) instead of probing every run of the experiments; the filter itself
+    stays in the query, so the result is the same either way."""
+    items = expr.items if isinstance(expr, And) else (expr,)
+    lm = schema.latest_metrics
+    out = []
+    for item in items:
+        if (
+            isinstance(item, Comparison)
+            and item.left.type is EntityType.METRIC
+            and item.op in _INDEXED
+            and math.isfinite(metric_number(item.value))
+        ):
+            rows = _metric_rows(item)
+            index_range = rows[:-1]  # key and bound: answered from the (key, value) index alone
+            out.append(Candidates(select(lm.c.run_uuid).where(*rows), select(lm.c.key).where(*index_range)))
+    return out
 
 
 def _dataset(comparison: Comparison) -> ColumnElement[bool]:

@@ -26,7 +26,7 @@ def test_signatures_are_pinned() -> None:
         "datasets",
         "dialect_name",
     ]
-    assert [f for f in SqlSearch.__dataclass_fields__] == ["where", "order_by"]
+    assert [f for f in SqlSearch.__dataclass_fields__] == ["where", "order_by", "candidates"]
 
 
 def test_no_filter_gives_no_where() -> None:

@@ -240,6 +240,39 @@ def test_filter(world: World, filter_string: str, expected: list[str]) -> None:
     assert world.search(filter_string) == expected
 
 
+@pytest.mark.parametrize(("filter_string", "expected"), FILTERS, ids=[f for f, _ in FILTERS])
+def test_candidates_hold_every_match(world: World, filter_string: str, expected: list[str]) -> None:
+    """A store may start from any candidate set (``store/sql/search_plan.py``): each one
+    restricted to the filter must give the same runs."""
+    search = runs_search(filter_string, None, world.engine.dialect.name)
+    runs = schema.runs
+    for candidates in search.candidates:
+        query = select(runs.c.run_uuid).where(
+            runs.c.experiment_id == world.experiment_id, runs.c.run_uuid.in_(candidates.runs)
+        )
+        assert search.where is not None
+        with world.engine.connect() as conn:
+            ids = conn.execute(query.where(search.where).order_by(*search.order_by)).scalars().all()
+            assert conn.execute(candidates.index_range).all() is not None
+        assert [i.removeprefix(world.prefix) for i in ids] == expected
+
+
+def test_candidates_come_from_required_metric_comparisons() -> None:
+    def count(filter_string: str) -> int:
+        return len(runs_search(filter_string, None, "sqlite").candidates)
+
+    assert count("metrics.a > 1 AND params.p = 'x' AND metrics.b <= 2") == 2
+    assert count("metrics.a = 1") == 1
+    for no_candidates in (
+        "metrics.a > 1 OR metrics.b > 1",
+        "NOT metrics.a > 1",
+        "metrics.a != 1",
+        "metrics.a IS NOT NULL",
+        "params.p = 'x'",
+    ):
+        assert count(no_candidates) == 0, no_candidates
+
+
 def test_run_id_filters(world: World) -> None:
     assert world.search(f"run_id = '{world.run_id('r2')}'") == ["r2"]
     assert world.search(f"run_id IN ('{world.run_id('r1')}', '{world.run_id('r4')}')") == ["r1", "r4"]

@@ -37,6 +37,7 @@ from tracklog.entities import (
 from tracklog.entities._wire import double_to_wire
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.db import chunks
+from tracklog.store.sql.fetch import driver_rows
 from tracklog.store.sql.rows import AnyRow, decode_value, run_info_from_row
 
 
@@ -67,8 +68,8 @@ def load_runs_wire(conn: Connection, rows: Sequence[AnyRow]) -> list[dict[str, A
         run_id: ([], [], []) for run_id in ids
     }
     for part in chunks(ids):
-        for kind, run_id, key, value, step, timestamp, value_kind, number in conn.execute(
-            _children_query(), {"ids": part}
+        for kind, run_id, key, value, step, timestamp, value_kind, number in driver_rows(
+            conn, _children_query(), {"ids": part}
         ):
             if kind == "p":
                 children[run_id][1].append({"key": key, "value": value})

@@ -19,10 +19,12 @@ from tracklog.entities import Metric, Param, RunTag
 from tracklog.exceptions import InvalidArgument, NotFound
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.dialect import insert_ignore, insert_ignore_bulk
+from tracklog.store.sql.fetch import driver_rows
 from tracklog.store.sql.latest import upsert_latest
 from tracklog.store.sql.paging import decode_after, encode_after
+from tracklog.store.sql.rollups import mark_dirty
 from tracklog.store.sql.rows import decode_value, encode_value, history_wire, metric_from_row
-from tracklog.store.sql.runs import active_run_row, run_row, write_tags
+from tracklog.store.sql.runs import check_active_run, run_row, write_tags
 from tracklog.validation import validate_batch, validate_key, validate_max_results, validate_run_id
 
 MAX_BULK_RUN_IDS = 100
@@ -39,7 +41,7 @@ def log_batch(
     """Validate everything first; then write (the caller's transaction makes it all-or-nothing)."""
     validate_run_id(run_id)
     validate_batch(metrics, params, tags)
-    active_run_row(conn, run_id)
+    check_active_run(conn, run_id)
     if params:
         _write_params(conn, run_id, params)
     if metrics:
@@ -83,6 +85,7 @@ def _write_metrics(conn: Connection, run_id: str, metrics: Sequence[Metric]) -> 
         _check_models_exist(conn, {k[0] for k in model_points})
         insert_ignore(conn, s.logged_model_metrics, [model_points[k] for k in sorted(model_points)])
     upsert_latest(conn, run_id, metrics)
+    mark_dirty(conn, run_id, metrics)  # chart roll-ups: after upsert_latest (lock order, see rollups.py)
 
 
 def _check_models_exist(conn: Connection, model_ids: set[str]) -> None:
@@ -100,7 +103,7 @@ def _history_page(
     max_results: int | None,
     page_token: str | None,
 ) -> tuple[list[Any], str | None]:
-    """(step, timestamp, value_kind, value) rows of one page, and the next page's token.
+    """(step, timestamp, value_kind, value) tuples of one page, and the next page's token.
 
     Keyset paging on the primary-key order: a page starts after the sort key of the
     previous page's last row, so every page is one index range scan, however deep."""
@@ -130,7 +133,7 @@ def _history_page(
         ))
     if max_results is not None:
         query = query.limit(max_results + 1)
-    rows = list(conn.execute(query))
+    rows = driver_rows(conn, query)
     token = None
     if max_results is not None and len(rows) > max_results:
         rows = rows[:max_results]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Sequence
 from typing import Any, TypeAlias
 
 from sqlalchemy import Row
@@ -48,7 +49,7 @@ def decode_value(kind: int, value: float) -> float:
     return float(value)
 
 
-def history_wire(rows: list[AnyRow], key: str, run_id: str) -> list[dict[str, Any]]:
+def history_wire(rows: Sequence[tuple[Any, ...]], key: str, run_id: str) -> list[dict[str, Any]]:
     """(step, timestamp, value_kind, value) rows of one metric straight to their wire dicts.
 
     The same output as ``metric_from_row(...).to_dict()`` without the entity in between

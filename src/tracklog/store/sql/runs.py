@@ -6,18 +6,20 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, select, update
 
-from tracklog.entities import Run, RunInfo, RunStatus, RunTag, ViewType
+from tracklog.entities import LifecycleStage, Run, RunData, RunInfo, RunStatus, RunTag, ViewType
 from tracklog.exceptions import AlreadyExists, InvalidArgument, NotFound
 from tracklog.search import runs_search
+from tracklog.store.sql import driver
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.dialect import upsert
-from tracklog.store.sql.experiments import ACTIVE, DELETED, active_experiment_row, now_ms
+from tracklog.store.sql.experiments import ACTIVE, DELETED, active_experiment_location, now_ms
 from tracklog.store.sql.loader import load_runs, load_runs_wire
 from tracklog.store.sql.names import random_name
 from tracklog.store.sql.paging import decode_token, page_of
 from tracklog.store.sql.rows import AnyRow, join_uri, run_info_from_row
+from tracklog.store.sql.search_plan import scope
 from tracklog.validation import (
     INT64_MAX,
     MAX_RUN_NAME_LENGTH,
@@ -49,6 +51,19 @@ def active_run_row(conn: Connection, run_id: str) -> AnyRow:
             f"The run {run_id} must be in the 'active' state. Current state is {row.lifecycle_stage}."
         )
     return row
+
+
+_RUN_STAGE = "SELECT lifecycle_stage FROM runs WHERE run_uuid = :run_id"
+
+
+def check_active_run(conn: Connection, run_id: str) -> None:
+    """``active_run_row``'s checks (same errors) by one driver-level primary-key lookup (logging)."""
+    validate_run_id(run_id)
+    stage = driver.execute(conn, _RUN_STAGE, {"run_id": run_id}).scalar()
+    if stage is None:
+        raise NotFound(f"Run with id={run_id} not found")
+    if stage != ACTIVE:
+        raise InvalidArgument(f"The run {run_id} must be in the 'active' state. Current state is {stage}.")
 
 
 def _check_time(field: str, value: int | None) -> None:
@@ -88,28 +103,39 @@ def create_run(
     name = run_name or tag_name or random_name()
     _check_run_name(name)
     tag_map[RUN_NAME_TAG] = name
-    experiment = active_experiment_row(conn, experiment_id)
+    eid, location = active_experiment_location(conn, experiment_id)
     if run_id is None:
         run_id = uuid.uuid4().hex
     elif conn.execute(select(s.runs.c.run_uuid).where(s.runs.c.run_uuid == run_id)).first() is not None:
         raise AlreadyExists(f"Run with ID {run_id} already exists.")
-    conn.execute(
-        insert(s.runs).values(
-            run_uuid=run_id,
-            name=name,
-            experiment_id=experiment.experiment_id,
-            user_id=user_id or "",
-            status=RunStatus.RUNNING.value,
-            start_time=start_time if start_time is not None else now_ms(),
-            end_time=None,
-            lifecycle_stage=ACTIVE,
-            artifact_uri=join_uri(experiment.artifact_location, run_id, "artifacts"),
-        )
+    info = RunInfo(
+        run_id=run_id,
+        experiment_id=str(eid),
+        run_name=name,
+        user_id=user_id or "",
+        status=RunStatus.RUNNING,
+        start_time=start_time if start_time is not None else now_ms(),
+        end_time=None,
+        artifact_uri=join_uri(location, run_id, "artifacts"),
+        lifecycle_stage=LifecycleStage.ACTIVE,
     )
-    conn.execute(
-        insert(s.tags), [{"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()]
-    )
-    return get_run(conn, run_id)
+    driver.execute(conn, _INSERT_RUN, {
+        "run_uuid": run_id, "name": name, "experiment_id": eid, "user_id": info.user_id,
+        "status": RunStatus.RUNNING.value, "start_time": info.start_time, "lifecycle_stage": ACTIVE,
+        "artifact_uri": info.artifact_uri,
+    })
+    driver.execute(conn, _INSERT_TAG, [{"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()])
+    # The run as get_run would read it back: nothing else can be attached to it yet.
+    tags = tuple(RunTag(k, v) for k, v in sorted(tag_map.items()))
+    return Run(info=info, data=RunData(tags=tags))
+
+
+_INSERT_RUN = (
+    "INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, end_time, lifecycle_stage, "
+    "artifact_uri) VALUES (:run_uuid, :name, :experiment_id, :user_id, :status, :start_time, NULL, "
+    ":lifecycle_stage, :artifact_uri)"
+)
+_INSERT_TAG = 'INSERT INTO tags (run_uuid, "key", value) VALUES (:run_uuid, :key, :value)'
 
 
 def get_run(conn: Connection, run_id: str) -> Run:
@@ -175,12 +201,12 @@ def write_tags(conn: Connection, run_id: str, tags: Sequence[RunTag]) -> None:
 
 def set_tag(conn: Connection, run_id: str, tag: RunTag) -> None:
     validate_run_tag(tag)
-    active_run_row(conn, run_id)
+    check_active_run(conn, run_id)
     write_tags(conn, run_id, [tag])
 
 
 def delete_tag(conn: Connection, run_id: str, key: str) -> None:
-    active_run_row(conn, run_id)
+    check_active_run(conn, run_id)
     result = conn.execute(delete(s.tags).where(s.tags.c.run_uuid == run_id, s.tags.c.key == key))
     if result.rowcount == 0:
         raise NotFound(f"No tag with name: {key} in run with id {run_id}")
@@ -201,7 +227,7 @@ def _search_rows(
     if not ids:
         return [], None
     stages = [stage.value for stage in parse_enum(ViewType, run_view_type, "run_view_type").stages()]
-    query = select(s.runs).where(s.runs.c.experiment_id.in_(ids), s.runs.c.lifecycle_stage.in_(stages))
+    query = select(s.runs).where(*scope(conn, compiled, ids, stages))
     if compiled.where is not None:
         query = query.where(compiled.where)
     query = query.order_by(*compiled.order_by).limit(max_results + 1).offset(offset)

@@ -1,0 +1,63 @@
+"""Where a run search starts: the experiment's runs, or a selective metric index range.
+
+The filter compiles to correlated ``EXISTS`` probes (``search/runs_sql.py``), so the
+natural plan walks the experiments' runs in the requested order and probes each one. That
+is right for broad filters (the walk stops as soon as a page is full) and wrong for a
+selective metric comparison over a large experiment: ``metrics.m0 > 0.999`` over 100,000
+runs probed every run to find about a hundred.
+
+PostgreSQL and MySQL/MariaDB estimate selectivity from their statistics. SQLite has
+none unless ``ANALYZE`` ran, so on SQLite the store measures it: it counts the
+``(key, value)`` index range of each required metric comparison, up to ``SMALL_RANGE``
+entries (an index-only scan), and when one range is that small it starts from it:
+``runs.run_uuid IN (its runs)``, with the experiment and lifecycle conditions written
+as expressions (``+column``) so that SQLite does not pick the experiment index instead.
+The filter stays in the query, so both plans return the same rows in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, func, select
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
+
+from tracklog.search import SqlSearch
+from tracklog.store.sql import schema as s
+
+__all__ = ["SMALL_RANGE", "scope"]
+
+#: The largest index range a search starts from (about a millisecond of lookups per 1000).
+SMALL_RANGE = 2000
+
+_PLUS: operators.custom_op[Any] = operators.custom_op("+")
+
+
+def _no_index(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``+column``: the same value, but SQLite cannot serve the condition from an index."""
+    return UnaryExpression(column, operator=_PLUS, type_=column.type)
+
+
+def _range_size(conn: Connection, index_range: Select[tuple[str]]) -> int:
+    counted = select(func.count()).select_from(index_range.limit(SMALL_RANGE + 1).subquery())
+    return int(conn.execute(counted).scalar_one())
+
+
+def scope(
+    conn: Connection, search: SqlSearch, experiment_ids: Sequence[int], stages: Sequence[str]
+) -> list[ColumnElement[bool]]:
+    """The conditions that scope a run search to the experiments and lifecycle stages,
+    plus the starting range when SQLite should start from a small one."""
+    runs = s.runs
+    if conn.dialect.name == "sqlite" and search.candidates:
+        sizes = [(_range_size(conn, c.index_range), i) for i, c in enumerate(search.candidates)]
+        size, best = min(sizes)
+        if size <= SMALL_RANGE:
+            return [
+                runs.c.run_uuid.in_(search.candidates[best].runs),
+                _no_index(runs.c.experiment_id).in_(experiment_ids),
+                _no_index(runs.c.lifecycle_stage).in_(stages),
+            ]
+    return [runs.c.experiment_id.in_(experiment_ids), runs.c.lifecycle_stage.in_(stages)]
