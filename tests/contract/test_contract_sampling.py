@@ -11,7 +11,9 @@ from tracklog.entities import Metric
 from tracklog.exceptions import InvalidArgument, NotFound
 from tracklog.store.base import TrackingStore
 from tracklog.store.sampled import SAMPLED_MAX_POINTS, SampledPoint, SampledSeries
-from tracklog.store.sql.sampling import RollupCache, get_metric_history_sampled
+from tracklog.store.sql import rollups
+from tracklog.store.sql.rollups import RollupCache
+from tracklog.store.sql.sampling import get_metric_history_sampled
 from tracklog.store.sql.store import SqlStore
 
 
@@ -154,10 +156,37 @@ def _reference(store: TrackingStore, ids: list[str], width: int, lo: int | None,
     return out
 
 
-def test_rollups_answer_like_a_full_scan(store: TrackingStore) -> None:
-    """Long runs are served from cached roll-ups; every view must equal the direct aggregate."""
+def _small_rollups(store: TrackingStore) -> SqlStore:
     assert isinstance(store, SqlStore)
     store._rollups = RollupCache(min_steps=100, buckets=16)
+    return store
+
+
+def _fresh(store: SqlStore) -> SqlStore:
+    """Another store on the same database (another process, as far as the memory cache knows)."""
+    other = SqlStore(store.db_uri, store.default_artifact_root)
+    other._rollups = RollupCache(min_steps=100, buckets=16)
+    return other
+
+
+def _check(store: SqlStore, ids: list[str], cases: list[tuple[int, int | None, int | None]]) -> None:
+    for max_points, lo, hi in cases:
+        cached = store.get_metric_history_sampled(ids, "m", max_points, lo, hi)
+        again = store.get_metric_history_sampled(ids, "m", max_points, lo, hi)
+        direct = store._db.read(get_metric_history_sampled, None, ids, "m", max_points, lo, hi)
+        assert _view(cached) == _view(again)
+        for got in (cached, direct):
+            assert _view(got) == _view(_reference(store, ids, got[0].bucket_width, lo, hi)), (max_points, lo, hi)
+            assert all(len(s.points) <= max_points for s in got)
+
+
+CASES = [(20, None, None), (7, None, None), (40, None, None), (20, 33, 541), (10, -10, 100), (3, 181, 182),
+         (1000, None, None), (15, 100, None), (15, None, 100)]
+
+
+def test_rollups_answer_like_a_full_scan(store: TrackingStore) -> None:
+    """Long runs are served from stored roll-ups; every view must equal the direct aggregate."""
+    store = _small_rollups(store)
     eid = new_experiment(store)
     long_a = new_run(store, eid).info.run_id
     long_b = new_run(store, eid).info.run_id
@@ -170,31 +199,61 @@ def test_rollups_answer_like_a_full_scan(store: TrackingStore) -> None:
     store.log_batch(long_b, metrics=[metric("m", float(-i), 5, i) for i in range(-50, 900, 3)])
     store.log_batch(short, metrics=[metric("m", 1.0, 1, 33), metric("m", 2.0, 2, 95)])
     ids = [long_a, short, long_b]
-    for max_points, lo, hi in [(20, None, None), (7, None, None), (40, None, None), (20, 33, 541),
-                               (10, -10, 100), (3, 181, 182), (1000, None, None), (15, 100, None),
-                               (15, None, 100)]:
-        cached = store.get_metric_history_sampled(ids, "m", max_points, lo, hi)
-        again = store.get_metric_history_sampled(ids, "m", max_points, lo, hi)
-        direct = store._db.read(get_metric_history_sampled, None, ids, "m", max_points, lo, hi)
-        assert _view(cached) == _view(again)
-        for got in (cached, direct):
-            assert _view(got) == _view(_reference(store, ids, got[0].bucket_width, lo, hi)), (max_points, lo, hi)
-            assert all(len(s.points) <= max_points for s in got)
-    assert len(store._rollups._items) == 2
-    # Logging through the store drops the run's roll-up; the next answer sees the new point.
+    _check(store, ids, CASES)
+    assert len(store._rollups) == 2
+    # Persisted: a new process answers from the stored buckets (the same answers).
+    _check(_fresh(store), ids, CASES)
+    # Logging a late point marks the roll-up dirty; the next answer (any process) sees it.
     store.log_batch(long_a, metrics=[metric("m", -1e12, 5000, 301)])
-    assert len(store._rollups._items) == 1
     (series,) = store.get_metric_history_sampled([long_a], "m", 20)
     assert min(p.min for p in series.points) == -1e12
+    _check(_fresh(store), ids, CASES[:4])
 
 
-def test_rollup_rechecked_against_other_writers(store: TrackingStore) -> None:
-    assert isinstance(store, SqlStore)
-    store._rollups = RollupCache(min_steps=100, buckets=16)
+@pytest.mark.parametrize("chunk", [256, 3])
+def test_rollups_follow_other_writers_and_late_points(store: TrackingStore, chunk: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A running run: appends, a late point in the middle and a duplicate, written by another process.
+    chunk=3: stored rows of 3 buckets, so only the chunks from the dirty one on are rewritten."""
+    monkeypatch.setattr(rollups, "ROLLUP_CHUNK", chunk)
+    store = _small_rollups(store)
     rid = new_run(store).info.run_id
     store.log_batch(rid, metrics=[metric("m", float(i), 1, i) for i in range(300)])
     store.get_metric_history_sampled([rid], "m", 10)
-    other = SqlStore(store.db_uri, store.default_artifact_root)  # another process, as far as the cache knows
+    other = _fresh(store)
     other.log_batch(rid, metrics=[metric("m", 5.0, 2, 400)])
     (series,) = store.get_metric_history_sampled([rid], "m", 10)
     assert series.points[-1].step == 400 and series.total == 301
+    other.log_batch(rid, metrics=[metric("m", 1e6, 3, 17), metric("m", 0.0, 1, 0)])  # late + duplicate
+    (series,) = store.get_metric_history_sampled([rid], "m", 10)
+    assert series.total == 302 and max(p.max for p in series.points) == 1e6
+    _check(store, [rid], CASES)
+    # Growing far past the roll-up's buckets coarsens it (from the stored buckets, no rescan).
+    for start in (400, 1200):
+        other.log_batch(rid, metrics=[metric("m", float(i % 7), 4, i) for i in range(start, start + 800)])
+    _check(store, [rid], CASES)
+    _check(_fresh(store), [rid], CASES)
+
+
+def test_rollup_state_is_written_with_the_points(store: TrackingStore) -> None:
+    """The write hook only touches keys that have a roll-up; dirty_from is the lowest step written."""
+    from sqlalchemy import select
+
+    from tracklog.store.sql import schema
+
+    store = _small_rollups(store)
+    rid = new_run(store).info.run_id
+    store.log_batch(rid, metrics=[metric("m", 1.0, 1, i) for i in range(200)] + [metric("other", 1.0, 1, 0)])
+    store.get_metric_history_sampled([rid], "m", 10)
+    st = schema.metric_rollup_state
+
+    def state() -> list[tuple[object, ...]]:
+        with store._db.reading() as conn:
+            return [tuple(r) for r in conn.execute(select(st.c.key, st.c.width, st.c.seq, st.c.dirty_from)
+                                                    .where(st.c.run_uuid == rid))]
+
+    assert state() == [("m", 16, 0, None)]
+    store.log_batch(rid, metrics=[metric("m", 2.0, 2, 150), metric("m", 2.0, 2, 90), metric("other", 2.0, 2, 5)])
+    assert state() == [("m", 16, 1, 90)]
+    store.get_metric_history_sampled([rid], "m", 10)
+    assert state() == [("m", 16, 1, None)]

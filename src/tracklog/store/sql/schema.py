@@ -30,6 +30,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -186,6 +187,30 @@ latest_metrics = Table(
     Column("min_value", Double, nullable=True),
     Column("max_value", Double, nullable=True),
     Index("ix_latest_metrics_key_value", "key", "value"),
+)
+
+# Chart roll-ups of long metric histories (see ``rollups.py``): per (run, key) the bucket width,
+# a write counter bumped by every metric write to the key and the lowest step written since the
+# buckets were last brought up to date (NULL: up to date).
+metric_rollup_state = Table(
+    "metric_rollup_state",
+    metadata,
+    _run_fk(),
+    Column("key", Str(KEY), primary_key=True),
+    Column("width", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("dirty_from", BigInteger, nullable=True),
+)
+
+# The buckets of a roll-up, ``ROLLUP_CHUNK`` consecutive bucket indexes per row (chunk = index // 256),
+# packed as little-endian records (see ``rollups.RECORD``): reading 3,000 buckets is 12 rows, not 3,000.
+metric_rollups = Table(
+    "metric_rollups",
+    metadata,
+    _run_fk(),
+    Column("key", Str(KEY), primary_key=True),
+    Column("chunk", BigInteger, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )
 
 datasets = Table(

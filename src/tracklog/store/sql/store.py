@@ -39,7 +39,7 @@ from tracklog.store.base import (
     TrackingStore,
 )
 from tracklog.store.sampled import SampledSeries
-from tracklog.store.sql import experiments, inputs, logged_models, runs, sampling
+from tracklog.store.sql import experiments, inputs, logged_models, rollups, runs, sampling
 from tracklog.store.sql import metrics as metric_ops
 from tracklog.store.sql.db import Database
 from tracklog.store.sql.engine import get_engine, normalize_url
@@ -67,7 +67,7 @@ class SqlStore(TrackingStore):
         self.db_uri = db_uri
         self.default_artifact_root = default_artifact_root
         self._db = Database(get_engine(db_uri))
-        self._rollups = sampling.RollupCache()  # chart roll-ups of long metric histories
+        self._rollups = rollups.RollupCache()  # recent chart roll-ups of long metric histories
         key = url.render_as_string(hide_password=False)
         with _ready_lock:
             if key not in _ready:
@@ -182,8 +182,6 @@ class SqlStore(TrackingStore):
         if not (metrics or params or tags):
             return
         self._db.write(metric_ops.log_batch, run_id, metrics, params, tags)
-        if metrics:
-            self._rollups.forget(run_id)
 
     def log_inputs(
         self,
@@ -269,7 +267,8 @@ class SqlStore(TrackingStore):
         min_step: int | None = None,
         max_step: int | None = None,
     ) -> list[SampledSeries]:
-        sampling.warm_rollups(self._db, self._rollups, run_ids, metric_key, max_points)
+        sampling.check_sampled_args(run_ids, metric_key, max_points, min_step, max_step)
+        rollups.sync(self._db, self._rollups, run_ids, metric_key)
         return self._db.read(sampling.get_metric_history_sampled, self._rollups, run_ids, metric_key,
                              max_points, min_step, max_step)
 
