@@ -210,6 +210,33 @@ def test_metrics_need_an_admin_with_auth(auth_world: AuthWorld, captured: io.Str
     assert {"admin", "viewer", None} <= users
 
 
+def test_refused_requests_name_the_user_but_never_a_failed_attempt(auth_world: AuthWorld,
+                                                                  captured: io.StringIO) -> None:
+    from tests.auth.helpers import basic
+
+    auth_world.user("viewer")
+    exp = auth_world.ok("admin", "POST", "experiments/create", {"name": "private"})["experiment_id"]
+    assert auth_world.status("viewer", "GET", "/metrics") == 403  # admin-only route (middleware)
+    assert auth_world.status("viewer", "GET", "experiments/get", {"experiment_id": exp}) == 403  # no grant
+    tried = auth_world.call(None, "GET", "experiments/search", headers=basic("pasted-secret-1", "wrong-secret-2"))
+    assert tried.status_code == 401
+    assert auth_world.status(None, "GET", "experiments/search") == 401
+    lines = [line for line in _lines(captured) if line["logger"] == "tracklog.access"]
+    refused = [(line["status"], line["route"], line.get("user")) for line in lines if line["status"] in (401, 403)]
+    assert refused == [
+        (403, "/metrics", "viewer"),
+        (403, f"{API}/experiments/get", "viewer"),
+        (401, f"{API}/experiments/search", None),
+        (401, f"{API}/experiments/search", None),
+    ]
+    # the name a failed Basic attempt tried is on tracklog.auth's own line (same request id), never
+    # in the access log; the password is nowhere
+    assert "pasted-secret-1" not in json.dumps(lines)
+    failed = [line for line in _lines(captured) if line["logger"] == "tracklog.auth"]
+    assert [line["request_id"] for line in failed] == [lines[-2]["request_id"]]
+    assert "wrong-secret-2" not in captured.getvalue()
+
+
 def test_metrics_port_setting_moves_metrics_off_the_main_port(tmp_path: Path) -> None:
     c, store = _app(tmp_path, metrics_port=9999)
     with c:

@@ -1,8 +1,10 @@
 """Authentication, and deny by default (installed only with ``--auth``).
 
 ``AuthMiddleware`` identifies the caller (``AuthService.authenticate``) and stores the
-``Principal`` (or None) in ``scope["tracklog.principal"]``, then looks up the rule of the
-route the request will reach (``RouteRules``):
+``Principal`` (or None) in ``scope["tracklog.principal"]`` -- before any check, so the access
+log names the user of a refused (403) request too; a caller whose credentials fail is None
+there, and the name it tried is never logged (see docs/auth.md) -- then looks up the rule of
+the route the request will reach (``RouteRules``):
 
 * no rule for this path and method -> 401 for anonymous callers, else 403;
 * ``public`` -> passes, with or without credentials;
@@ -84,6 +86,7 @@ class AuthMiddleware:
         headers = Headers(scope=scope)
         try:
             principal = await self._identify(scope, headers)
+            scope[PRINCIPAL_KEY] = principal  # also for a refusal below: the access log names the user
             found, rule = self.rules.match(scope["method"], scope["path"])
             if principal is not None and principal.via == "session" and scope["method"] not in _SAFE_METHODS:
                 assert principal.session is not None
@@ -103,7 +106,6 @@ class AuthMiddleware:
         except TrackingError as exc:
             await _refuse(exc, headers)(scope, receive, send)
             return
-        scope[PRINCIPAL_KEY] = principal
         await self.app(scope, receive, send)
 
     def _to_signin(self, scope: Scope) -> Response:
