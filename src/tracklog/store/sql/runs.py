@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -10,7 +11,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from tracklog.entities import LifecycleStage, Run, RunData, RunInfo, RunStatus, RunTag, ViewType
 from tracklog.exceptions import AlreadyExists, InvalidArgument, NotFound
-from tracklog.search import runs_search
+from tracklog.search import SqlSearch, runs_search
 from tracklog.store.sql import driver
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.dialect import upsert
@@ -212,6 +213,13 @@ def delete_tag(conn: Connection, run_id: str, key: str) -> None:
         raise NotFound(f"No tag with name: {key} in run with id {run_id}")
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled_search(filter_string: str | None, order_by: tuple[str, ...], dialect: str) -> SqlSearch:
+    """A compiled search is immutable and values are bound parameters: the same filter (a UI
+    refreshing, a client paging) need not be parsed and built again."""
+    return runs_search(filter_string, list(order_by) or None, dialect)
+
+
 def _search_rows(
     conn: Connection,
     experiment_ids: Sequence[str],
@@ -223,7 +231,7 @@ def _search_rows(
 ) -> tuple[list[Any], str | None]:
     offset = decode_token(page_token)
     ids = [validate_experiment_id(e) for e in experiment_ids]
-    compiled = runs_search(filter_string, order_by, conn.dialect.name)
+    compiled = _compiled_search(filter_string, tuple(order_by or ()), conn.dialect.name)
     if not ids:
         return [], None
     stages = [stage.value for stage in parse_enum(ViewType, run_view_type, "run_view_type").stages()]
