@@ -2,21 +2,48 @@
 
 One large file up and down (MB/s), then many small files up and down (files/s),
 one request at a time and then from ``PARALLEL`` threads sharing the keep-alive
-client (how a client uploads a directory: tracklog's and mlflow's both use a
-thread pool), under a fresh ``<experiment>/<run>/artifacts/`` directory each
-repetition.
+client, under a fresh ``<experiment>/<run>/artifacts/`` directory each
+repetition. These raw REST rows send the same requests to both servers.
+
+Then a directory of the same small files through each project's own client
+(client ``own``): the official ``mlflow`` client (bench venv) against ``mlflow
+server``, tracklog's client against ``tracklog server`` (which packs small files
+into tar bundles, ``tracklog.artifacts.bundle``), ``log_artifacts`` then
+``download_artifacts``, each in a subprocess that has already imported its
+client; server CPU is metered around each call alone.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from benchmarks.workloads.base import Context, CpuMeter, Measurement, bounded
 
 MB = 1024 * 1024
 PARALLEL = 8
+TREE_DIRS = 10
+# Runs in the client's own python: imports the client, then one call per line read on stdin.
+OWN_CLIENT = """
+import sys, time
+kind, uri, run_id, src, dst = sys.argv[1:6]
+if kind == "mlflow":
+    from mlflow import MlflowClient
+else:
+    from tracklog import MlflowClient
+client = MlflowClient(tracking_uri=uri)
+calls = (lambda: client.log_artifacts(run_id, src, "tree"), lambda: client.download_artifacts(run_id, "tree", dst))
+for call in calls:
+    print("READY", flush=True)
+    sys.stdin.readline()
+    began = time.perf_counter()
+    call()
+    print("TIME", time.perf_counter() - began, flush=True)
+"""
 
 
 def _payload(ctx: Context) -> bytes:
@@ -24,6 +51,60 @@ def _payload(ctx: Context) -> bytes:
         ctx.state["artifact_payload"] = os.urandom(ctx.scale.artifact_large_mb * MB)
     payload: bytes = ctx.state["artifact_payload"]
     return payload
+
+
+def _tree(ctx: Context) -> tuple[Path, int]:
+    """A directory of ``artifact_small_files`` files in ``TREE_DIRS`` folders (made once)."""
+    scale = ctx.scale
+    src = ctx.workdir / "artifact-tree"
+    if not src.exists():
+        data = os.urandom(scale.artifact_small_bytes)
+        for i in range(scale.artifact_small_files):
+            folder = src / f"d{i % TREE_DIRS}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"f{i:05d}.txt").write_bytes(data)
+    return src, scale.artifact_small_files
+
+
+def _own_client(ctx: Context, root_run: str) -> list[Measurement]:
+    """A directory up and down through the project's own client (see the module docstring)."""
+    python = str(ctx.client_python) if ctx.server == "mlflow" else sys.executable
+    if ctx.server == "mlflow" and ctx.client_python is None:
+        return []
+    src, count = _tree(ctx)
+    dst = ctx.workdir / f"artifact-tree-back-{ctx.rep}"
+    args = [python, "-c", OWN_CLIENT, ctx.server, ctx.base_url, root_run, str(src), str(dst)]
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ctx.workdir)
+    assert proc.stdin is not None and proc.stdout is not None
+    seconds: list[float] = []
+    cpu: list[float] = []
+    try:
+        for _ in range(2):
+            if proc.stdout.readline().strip() != "READY":
+                raise RuntimeError(f"{ctx.server} client driver failed (exit {proc.wait(60)})")
+            with CpuMeter(ctx) as meter:
+                proc.stdin.write("\n")
+                proc.stdin.flush()
+                line = proc.stdout.readline()
+            if not line.startswith("TIME "):
+                raise RuntimeError(f"{ctx.server} client driver failed (exit {proc.wait(60)})")
+            seconds.append(float(line.split()[1]))
+            cpu.append(meter.per_call_ms(count))
+    finally:
+        proc.stdin.close()
+        proc.wait(60)
+    back = sum(1 for p in (dst / "tree").rglob("*") if p.is_file())
+    if back != count:
+        raise RuntimeError(f"downloaded {back} files, uploaded {count}")
+    detail = f"{count} files of {ctx.scale.artifact_small_bytes} B in {TREE_DIRS} dirs, own client"
+    return [
+        Measurement("artifacts", "directory upload", "files/s", count / seconds[0], "higher", client="own",
+                    target=True, detail=detail),
+        Measurement("artifacts", "directory download", "files/s", count / seconds[1], "higher", client="own",
+                    detail=detail),
+        Measurement("artifacts", "server CPU per file, directory upload", "ms", cpu[0], "lower", client="own",
+                    detail=detail),
+    ]
 
 
 def run(ctx: Context) -> list[Measurement]:
@@ -63,6 +144,8 @@ def run(ctx: Context) -> list[Measurement]:
         list(pool.map(rest.get_artifact, names))
         par_down = time.perf_counter() - began
 
+    own = _own_client(ctx, rest.create_run(experiment_id))
+
     mb = len(big) / MB
     files = f"{sent} files of {scale.artifact_small_bytes} B"
     par = f"{files}, {PARALLEL} threads"
@@ -77,4 +160,5 @@ def run(ctx: Context) -> list[Measurement]:
                     detail=files),
         Measurement("artifacts", "small upload, parallel", "files/s", sent / par_up, "higher", detail=par),
         Measurement("artifacts", "small download, parallel", "files/s", sent / par_down, "higher", detail=par),
+        *own,
     ]

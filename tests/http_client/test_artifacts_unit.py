@@ -5,19 +5,21 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
 
-from tracklog.artifacts.http import HttpArtifactRepository, resolve_artifact_root
+from tracklog.artifacts.bundle import unpack_bundle
+from tracklog.artifacts.http import BUNDLE_API, BUNDLE_FILE_MAX, HttpArtifactRepository, resolve_artifact_root
 from tracklog.client.transport import HttpSettings, HttpTransport
 from tracklog.entities import FileInfo
 from tracklog.exceptions import InvalidArgument
 
 PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
+BUNDLE_PREFIX = BUNDLE_API
 
 
 @pytest.mark.parametrize(
@@ -126,6 +128,98 @@ def test_uploads_run_concurrently_and_fast(tmp_path: Path) -> None:
     slow = FakeProxy(delay=0.05)
     slow.repo().log_artifacts(str(src / "sub"))
     assert slow.peak >= 4  # a pool of about 8 uploads at a time
+
+
+class BundleProxy(FakeProxy):
+    """A fake tracklog server: also unpacks bundles (with the server's own code)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bundles: list[int] = []
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if request.method == "POST" and path.startswith(BUNDLE_PREFIX + "/"):
+            assert request.headers["Content-Type"] == "application/x-tar"
+            directory = path[len(BUNDLE_PREFIX) + 1:]
+
+            def write_many(files: Iterable[tuple[str, Iterator[bytes]]]) -> int:
+                count = 0
+                for name, chunks in files:
+                    data = b"".join(chunks)
+                    with self.lock:
+                        self.files[f"{directory}/{name}"] = data
+                    count += 1
+                return count
+
+            count = unpack_bundle(iter([request.read()]), write_many)
+            with self.lock:
+                self.bundles.append(count)
+            return httpx.Response(200, json={"files": count})
+        return super().handler(request)
+
+
+def _tree(src: Path, small: int, large: int = 0) -> dict[str, bytes]:
+    files = {f"{'sub/' if i % 2 else ''}f{i}.txt": str(i).encode() for i in range(small)}
+    files.update({f"big{i}.bin": bytes([i]) * (BUNDLE_FILE_MAX + 1) for i in range(large)})
+    for name, data in files.items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_bytes(data)
+    return files
+
+
+def test_small_files_go_up_in_bundles_large_ones_one_put_each(tmp_path: Path) -> None:
+    files = _tree(tmp_path / "src", small=2500, large=2)
+    proxy = BundleProxy()
+    proxy.repo().log_artifacts(str(tmp_path / "src"), "out")
+    assert proxy.files == {f"1/run/artifacts/out/{name}": data for name, data in files.items()}
+    # a small probe bundle first, then full ones; the two big files went as PUTs
+    assert proxy.bundles[0] == 16 and sorted(proxy.bundles[1:]) == [484, 1000, 1000]
+    puts = [h for h in proxy.headers if h.get("Content-Type") != "application/x-tar"]
+    assert len(puts) == 2
+
+
+def test_a_single_small_file_is_one_put(tmp_path: Path) -> None:
+    _tree(tmp_path / "src", small=1)
+    proxy = BundleProxy()
+    proxy.repo().log_artifacts(str(tmp_path / "src"))
+    assert proxy.bundles == [] and list(proxy.files) == ["1/run/artifacts/f0.txt"]
+
+
+@pytest.mark.parametrize("answer", [
+    httpx.Response(404, html="<!doctype html><title>404 Not Found</title>"),  # mlflow server
+    httpx.Response(404, json={"error_code": "ENDPOINT_NOT_FOUND", "message": "no"}),
+    httpx.Response(405),
+])
+def test_servers_without_bundles_get_one_put_per_file(tmp_path: Path, answer: httpx.Response) -> None:
+    files = _tree(tmp_path / "src", small=50)
+    proxy = FakeProxy()
+    plain = proxy.handler
+    posts: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            posts.append(request.url.path)
+            return answer
+        return plain(request)
+
+    http = HttpTransport("http://h", HttpSettings(max_retries=0), transport=httpx.MockTransport(handler))
+    HttpArtifactRepository("mlflow-artifacts:/1/run/artifacts", "http://h", transport=http).log_artifacts(
+        str(tmp_path / "src"))
+    assert posts == [f"{BUNDLE_PREFIX}/1/run/artifacts"]  # one probe, then PUTs only
+    assert proxy.files == {f"1/run/artifacts/{name}": data for name, data in files.items()}
+
+
+def test_a_refused_bundle_is_an_error(tmp_path: Path) -> None:
+    _tree(tmp_path / "src", small=3)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"error_code": "INVALID_PARAMETER_VALUE", "message": "Invalid path: x"})
+
+    http = HttpTransport("http://h", HttpSettings(max_retries=0), transport=httpx.MockTransport(handler))
+    repo = HttpArtifactRepository("mlflow-artifacts:/1/run/artifacts", "http://h", transport=http)
+    with pytest.raises(InvalidArgument, match="Invalid path"):
+        repo.log_artifacts(str(tmp_path / "src"))
 
 
 def test_download_tree_is_concurrent_and_leaves_no_temp_files(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ protocols so a backend only implements what its store supports.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from tracklog.entities import FileInfo
@@ -59,6 +59,15 @@ class ArtifactRepository(ABC):
         """Write a file from chunks; it appears under its final name only when complete.
 
         Returns the number of bytes written."""
+
+    def write_many(self, files: Iterable[tuple[str, Iterator[bytes]]]) -> int:
+        """Write several files, each as ``write_stream`` would (each file's chunks are read before
+        the next pair is taken); return how many. Backends may override to share work between files."""
+        count = 0
+        for path, chunks in files:
+            self.write_stream(path, chunks)
+            count += 1
+        return count
 
     @abstractmethod
     def file_size(self, path: str) -> int | None:

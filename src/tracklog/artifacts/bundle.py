@@ -3,8 +3,9 @@
 tracklog's client packs a directory of small files into bundles
 (:func:`pack_bundle`) and POSTs each to ``/api/2.0/tracklog/artifacts/bundle/<dir>``;
 the server unpacks it member by member while it arrives (:func:`unpack_bundle`),
-writing every file through the same ``write`` call as a single upload (so each
-file is atomic, and passes the same path checks). MLflow servers do not have the
+writing every file through the repository's ``write_many`` (``write_stream`` per
+file, sharing directory descriptors on the local store), so each file is atomic
+and passes the same path checks as a single upload. MLflow servers do not have the
 endpoint: the client then falls back to one PUT per file.
 
 The rules for a bundle, any breach of which rejects it with ``InvalidArgument``:
@@ -34,7 +35,7 @@ from typing import IO, Any
 from tracklog.artifacts.paths import invalid_path, safe_relpath
 from tracklog.exceptions import InvalidArgument
 
-__all__ = ["BUNDLE_MEDIA_TYPE", "MAX_HEADER_BYTES", "MAX_MEMBERS", "pack_bundle", "unpack_bundle"]
+__all__ = ["BUNDLE_MEDIA_TYPE", "MAX_HEADER_BYTES", "MAX_MEMBERS", "bundle_files", "pack_bundle", "unpack_bundle"]
 
 BUNDLE_MEDIA_TYPE = "application/x-tar"
 MAX_MEMBERS = 10_000
@@ -58,7 +59,7 @@ _KINDS = {
     tarfile.CONTTYPE: "contiguous files",
 }
 
-Write = Callable[[str, Iterator[bytes]], int]
+WriteMany = Callable[[Iterable[tuple[str, Iterator[bytes]]]], int]  # ArtifactRepository.write_many
 
 
 class _CheckedTarInfo(tarfile.TarInfo):
@@ -95,9 +96,16 @@ class _ChunkReader(io.RawIOBase):
         return n
 
 
-def unpack_bundle(chunks: Iterator[bytes], write: Write) -> int:
-    """Write every file of the tar stream ``chunks`` with ``write(name, data)``; return how many."""
-    written = 0
+def unpack_bundle(chunks: Iterator[bytes], write_many: WriteMany) -> int:
+    """Write every file of the tar stream ``chunks`` with ``write_many``; return how many."""
+    return write_many(bundle_files(chunks))
+
+
+def bundle_files(chunks: Iterator[bytes]) -> Iterator[tuple[str, Iterator[bytes]]]:
+    """``(checked name, data chunks)`` of every file of a tar stream, in order.
+
+    Each file's chunks must be read (or abandoned) before the next pair is taken.
+    """
     seen: set[str] = set()
     try:
         with tarfile.open(fileobj=_ChunkReader(chunks), mode="r|", tarinfo=_CheckedTarInfo) as tar:
@@ -107,15 +115,13 @@ def unpack_bundle(chunks: Iterator[bytes], write: Write) -> int:
                     continue
                 source = tar.extractfile(member)
                 assert source is not None  # a regular file
-                write(name, _member_chunks(source, member.size))
-                written += 1
+                yield name, _member_chunks(source, member.size)
     except tarfile.TarError as exc:
         raise InvalidArgument(f"Invalid bundle: not a readable tar stream ({exc})") from None
     except (EOFError, RecursionError, UnicodeError):
         raise InvalidArgument("Invalid bundle: not a readable tar stream") from None
     for _ in chunks:  # trailing padding after the end-of-archive blocks
         pass
-    return written
 
 
 def _checked_member(member: tarfile.TarInfo, seen: set[str]) -> str:
@@ -136,7 +142,10 @@ def _checked_member(member: tarfile.TarInfo, seen: set[str]) -> str:
 def _member_chunks(source: IO[bytes], size: int) -> Iterator[bytes]:
     left = size
     while left > 0:
-        chunk = source.read(min(left, _READ_CHUNK))
+        try:
+            chunk = source.read(min(left, _READ_CHUNK))
+        except (tarfile.TarError, EOFError):  # read by the writer, outside bundle_files' guard
+            chunk = b""
         if not chunk:
             raise InvalidArgument("Invalid bundle: the stream ends inside a member")
         left -= len(chunk)

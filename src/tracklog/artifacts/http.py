@@ -7,10 +7,17 @@ its scheme and path prefix) or ``http(s)://host/api/2.0/mlflow-artifacts/artifac
 Uploads are one streamed PUT per file (never read whole into memory); trees go up and
 down through a small thread pool; downloads are streamed into a temporary file beside the
 target and renamed into place when complete.
+
+Directory uploads to a tracklog server pack small files (up to ``BUNDLE_FILE_MAX``) into
+tar bundles of at most ``BUNDLE_FILES`` files / ``BUNDLE_BYTES`` bytes, one POST each
+(``tracklog.artifacts.bundle``); bigger files still go one PUT each. The first bundle is
+kept small: a server without the endpoint (``mlflow server``) answers it 404, and the whole
+directory then goes one PUT per file.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import mimetypes
 import os
@@ -19,22 +26,29 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, suppress
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 from urllib.parse import quote, urlsplit
 
 import httpx
 
 from tracklog.artifacts._progress import Progress as _Progress
 from tracklog.artifacts.base import CHUNK_SIZE, ArtifactRepository
+from tracklog.artifacts.bundle import BUNDLE_MEDIA_TYPE, pack_bundle
 from tracklog.artifacts.paths import safe_relpath
 from tracklog.client.transport import HttpTransport, get_transport
 from tracklog.entities import FileInfo
-from tracklog.exceptions import InvalidArgument, NotFound
+from tracklog.exceptions import EndpointNotFound, InvalidArgument, NotFound, TrackingError
 
 __all__ = ["ARTIFACTS_API", "HttpArtifactRepository", "resolve_artifact_root"]
 
 ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"
+BUNDLE_API = "/api/2.0/tracklog/artifacts/bundle"
 MAX_WORKERS = 8
+BUNDLE_FILE_MAX = 1024 * 1024  # files up to this size travel in bundles
+BUNDLE_FILES = 1000
+BUNDLE_BYTES = 8 * 1024 * 1024
+_PROBE_FILES = 16  # the first bundle, which also finds out whether the server has the endpoint
+_PROBE_BYTES = 256 * 1024
 _TRACKING_ENV = ("TRACKLOG_TRACKING_URI", "MLFLOW_TRACKING_URI")
 
 
@@ -63,7 +77,7 @@ def resolve_artifact_root(root_uri: str, tracking_uri: str | None = None) -> tup
         if at < 0:
             raise InvalidArgument(f"'{root_uri}' is not an artifact-proxy URL (no '{ARTIFACTS_API}' in it)")
         server = f"{scheme}://{parts.netloc}{parts.path[:at]}"
-        root = parts.path[at + len(ARTIFACTS_API):]
+        root = parts.path[at + len(ARTIFACTS_API) :]
     else:
         raise InvalidArgument(f"HttpArtifactRepository cannot serve '{root_uri}'")
     return server, safe_relpath(root.strip("/"))
@@ -110,6 +124,32 @@ class _ResponseReader(io.RawIOBase):
         if not self.closed:
             self._finish()
         super().close()
+
+
+class _Upload(NamedTuple):
+    local: str
+    name: str  # below the upload's base directory
+    size: int
+
+
+def _batches(jobs: list[_Upload]) -> list[list[_Upload]]:
+    """A small first bundle (the probe), then bundles of up to BUNDLE_FILES files / BUNDLE_BYTES."""
+    batches: list[list[_Upload]] = [[]]
+    size = 0
+    for job in jobs:
+        first = len(batches) == 1
+        max_files, max_bytes = (_PROBE_FILES, _PROBE_BYTES) if first else (BUNDLE_FILES, BUNDLE_BYTES)
+        if batches[-1] and (len(batches[-1]) >= max_files or size + job.size > max_bytes):
+            batches.append([])
+            size = 0
+        batches[-1].append(job)
+        size += job.size
+    return batches
+
+
+def _no_endpoint(exc: TrackingError) -> bool:
+    """What a server without the bundle endpoint answers (mlflow: 404, or 405 for the method)."""
+    return isinstance(exc, EndpointNotFound) or " failed with 405 " in str(exc)
 
 
 def _run_parallel(task: Callable[[Any], None], items: Sequence[Any], workers: int) -> None:
@@ -172,18 +212,51 @@ class HttpArtifactRepository(ArtifactRepository):
     def log_artifacts(self, local_dir: str, artifact_path: str | None = None) -> None:
         base = safe_relpath(artifact_path)
         local_dir = os.path.abspath(local_dir)
-        jobs: list[tuple[str, str]] = []
+        jobs: list[_Upload] = []
         for folder, _dirs, names in os.walk(local_dir):
             sub = os.path.relpath(folder, local_dir)
             sub_rel = "" if sub == "." else sub.replace(os.sep, "/")
             for name in sorted(names):
-                jobs.append((os.path.join(folder, name), _join(base, safe_relpath(_join(sub_rel, name)))))
-        total = sum(os.path.getsize(local) for local, _ in jobs)
+                local = os.path.join(folder, name)
+                jobs.append(_Upload(local, safe_relpath(_join(sub_rel, name)), os.path.getsize(local)))
+        total = sum(job.size for job in jobs)
         progress = _Progress(f"upload {len(jobs)} files", total, len(jobs))
         try:
-            _run_parallel(lambda job: self._put_file(job[0], job[1], progress), jobs, self.max_workers)
+            self._upload_tree(base, jobs, progress)
         finally:
             progress.close()
+
+    def _upload_tree(self, base: str, jobs: list[_Upload], progress: _Progress) -> None:
+        """Small files in bundles when the server takes them, the rest (or all) one PUT each."""
+        small = [job for job in jobs if job.size <= BUNDLE_FILE_MAX]
+        tasks: list[Callable[[], object]] = []
+        if len(small) > 1:
+            batches = _batches(small)
+            if self._put_bundle(base, batches[0], progress):
+                tasks = [functools.partial(self._put_bundle, base, batch, progress) for batch in batches[1:]]
+                jobs = [job for job in jobs if job.size > BUNDLE_FILE_MAX]
+        tasks += [functools.partial(self._put_file, job.local, _join(base, job.name), progress) for job in jobs]
+        _run_parallel(lambda task: task(), tasks, self.max_workers)
+
+    def _put_bundle(self, base: str, batch: list[_Upload], progress: _Progress | None) -> bool:
+        """POST one bundle below ``base``; False if the server has no bundle endpoint."""
+        body = pack_bundle((job.local, job.name) for job in batch)
+        directory = _join(self.root_path, base)
+        try:
+            self._http.request(
+                "POST",
+                BUNDLE_API + "/" + quote(directory, safe="/"),
+                content=body,
+                headers={"Content-Type": BUNDLE_MEDIA_TYPE},
+                retry_safe=True,
+            )
+        except TrackingError as exc:
+            if _no_endpoint(exc):
+                return False
+            raise
+        if progress is not None:
+            progress.advance(sum(job.size for job in batch))
+        return True
 
     def _put_file(self, local_file: str, rel: str, progress: _Progress | None) -> None:
         """One streamed PUT; the file is reopened for each attempt and feeds ``progress``."""
@@ -207,8 +280,7 @@ class HttpArtifactRepository(ArtifactRepository):
                     yield chunk
 
         mime = mimetypes.guess_type(remote)[0] or "application/octet-stream"
-        self._http.request("PUT", self._file_endpoint(remote), content=counted(),
-                           headers={"Content-Type": mime})
+        self._http.request("PUT", self._file_endpoint(remote), content=counted(), headers={"Content-Type": mime})
         return written
 
     # -- listing -------------------------------------------------------------------
@@ -274,8 +346,11 @@ class HttpArtifactRepository(ArtifactRepository):
         total = sum(f.file_size or 0 for f in files)
         progress = _Progress(f"download {len(files)} files", total, len(files))
         try:
-            _run_parallel(lambda f: self._get_file(f.path, os.path.join(dst, *f.path.split("/")), progress),
-                          files, self.max_workers)
+            _run_parallel(
+                lambda f: self._get_file(f.path, os.path.join(dst, *f.path.split("/")), progress),
+                files,
+                self.max_workers,
+            )
         finally:
             progress.close()
         return target

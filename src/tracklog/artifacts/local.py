@@ -49,6 +49,7 @@ _READ_FLAGS = os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0) 
 _TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9._\- ]*")
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+_MAX_OPEN_DIRS = 64  # directory descriptors ``write_many`` keeps open at once
 
 
 class _Missing(Exception):
@@ -80,25 +81,37 @@ class LocalArtifactRepository(ArtifactRepository):
             os.close(self._open_dir(_segments(rel), create=True))
 
     def write_stream(self, path: str, chunks: Iterator[bytes]) -> int:
-        rel = safe_relpath(path)
-        if not rel:
-            raise invalid_path("a file name is required")
-        parent, name = _split(rel)
+        rel, parent, name = _file_target(path)
+        dir_fd = self._open_parent(rel, parent)
         try:
-            dir_fd = self._open_dir(parent, create=True)
-        except _Missing:
-            raise InvalidArgument(f"Cannot write '{rel}': a parent is not a directory") from None
-        try:
-            _refuse_link(dir_fd, name)
-            return _atomic_write(dir_fd, name, chunks)
-        except IsADirectoryError:
-            raise InvalidArgument(f"Cannot write '{rel}': it is a directory") from None
-        except OSError as exc:
-            if exc.errno in _NO_SPACE:
-                raise TrackingError("No space left in the artifact store") from exc
-            raise
+            return _write_at(dir_fd, rel, name, chunks)
         finally:
             os.close(dir_fd)
+
+    def write_many(self, files: Iterable[tuple[str, Iterator[bytes]]]) -> int:
+        """Like ``write_stream`` per file, keeping the descriptors of the directories written into
+        open between files (a bundle of many small files walks each directory once, not per file)."""
+        open_dirs: dict[tuple[str, ...], int] = {}
+        count = 0
+        try:
+            for path, chunks in files:
+                rel, parent, name = _file_target(path)
+                dir_fd = open_dirs.get(tuple(parent))
+                if dir_fd is None:
+                    if len(open_dirs) >= _MAX_OPEN_DIRS:
+                        _close_all(open_dirs)
+                    dir_fd = open_dirs[tuple(parent)] = self._open_parent(rel, parent)
+                _write_at(dir_fd, rel, name, chunks)
+                count += 1
+        finally:
+            _close_all(open_dirs)
+        return count
+
+    def _open_parent(self, rel: str, parent: list[str]) -> int:
+        try:
+            return self._open_dir(parent, create=True)
+        except _Missing:
+            raise InvalidArgument(f"Cannot write '{rel}': a parent is not a directory") from None
 
     # -- reads ----------------------------------------------------------------
 
@@ -321,6 +334,33 @@ class LocalArtifactRepository(ArtifactRepository):
 
 
 # -- helpers on descriptors ---------------------------------------------------------
+
+
+def _file_target(path: str) -> tuple[str, list[str], str]:
+    """(canonical path, parent segments, file name) of a path to write."""
+    rel = safe_relpath(path)
+    if not rel:
+        raise invalid_path("a file name is required")
+    parent, name = _split(rel)
+    return rel, parent, name
+
+
+def _write_at(dir_fd: int, rel: str, name: str, chunks: Iterable[bytes]) -> int:
+    try:
+        _refuse_link(dir_fd, name)
+        return _atomic_write(dir_fd, name, chunks)
+    except IsADirectoryError:
+        raise InvalidArgument(f"Cannot write '{rel}': it is a directory") from None
+    except OSError as exc:
+        if exc.errno in _NO_SPACE:
+            raise TrackingError("No space left in the artifact store") from exc
+        raise
+
+
+def _close_all(fds: dict[tuple[str, ...], int]) -> None:
+    for fd in fds.values():
+        os.close(fd)
+    fds.clear()
 
 
 def _segments(rel: str) -> list[str]:

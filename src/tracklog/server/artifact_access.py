@@ -11,7 +11,7 @@ pass paths relative to the scope and get listings relative to it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
@@ -74,12 +74,13 @@ class ArtifactScope:
 
     async def write_bundle(self, directory: str, chunks: AsyncIterator[bytes]) -> int:
         """Unpack a tar bundle below ``directory``, each member written like one upload; return the count."""
-        base = _checked(directory)
+        base = _join(self.prefix, _checked(directory))
 
-        def write(name: str, data: Iterator[bytes]) -> int:
-            return self.repo.write_stream(self._file_path(_join(base, name)), data)
+        def write_many(files: Iterable[tuple[str, Iterator[bytes]]]) -> int:
+            # names are checked by bundle_files, and again by the repository
+            return self.repo.write_many((_join(base, name), data) for name, data in files)
 
-        return await consume_via_thread(lambda body: unpack_bundle(body, write), chunks)
+        return await consume_via_thread(lambda body: unpack_bundle(body, write_many), chunks)
 
     def _file_path(self, path: str) -> str:
         rel = _checked(path)

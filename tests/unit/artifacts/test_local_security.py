@@ -430,3 +430,18 @@ def test_a_link_swapped_in_during_the_walk_is_refused(
         repo.write_stream("a/b/secret.txt", iter([b"pwned"]))
     assert (outside / "secret.txt").read_bytes() == SECRET
     assert sorted(p.name for p in outside.iterdir()) == ["dir", "secret.txt"]
+
+
+def test_write_many_reuses_directories_and_closes_them(world: tuple[LocalArtifactRepository, Path]) -> None:
+    repo, outside = world
+    root = Path(repo.root)
+    fds_before = len(os.listdir("/proc/self/fd"))
+    files = [(f"d{i % 100}/sub/f{i}.txt", iter([b"%d" % i])) for i in range(300)]
+    assert repo.write_many(files) == 300  # more directories than it keeps open at once
+    assert (root / "d7" / "sub" / "f207.txt").read_bytes() == b"207"
+    assert len(os.listdir("/proc/self/fd")) == fds_before
+    (root / "lnk").symlink_to(outside)
+    with pytest.raises(InvalidArgument, match="symbolic links"):
+        repo.write_many([("ok.txt", iter([b"x"])), ("lnk/owned.txt", iter([b"x"]))])
+    assert (root / "ok.txt").exists() and not (outside / "owned.txt").exists()
+    assert len(os.listdir("/proc/self/fd")) == fds_before
