@@ -19,6 +19,7 @@ from tracklog.entities import (
 )
 from tracklog.exceptions import AlreadyExists, InvalidArgument, NotFound
 from tracklog.search import experiments_search
+from tracklog.store.sql import driver
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.db import chunks
 from tracklog.store.sql.dialect import sync_id_sequence, upsert
@@ -174,12 +175,28 @@ def get_experiment_by_name(conn: Connection, name: str) -> Experiment | None:
 def active_experiment_row(conn: Connection, experiment_id: str) -> AnyRow:
     """The experiment's row; InvalidArgument unless it is active (runs and models need that)."""
     row = _row(conn, experiment_id)
-    if row.lifecycle_stage != ACTIVE:
-        raise InvalidArgument(
-            f"The experiment {experiment_id} must be in the 'active' state. "
-            f"Current state is {row.lifecycle_stage}."
-        )
+    _check_active(experiment_id, row.lifecycle_stage)
     return row
+
+
+_LOCATION = 'SELECT experiment_id, artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = :id'
+
+
+def active_experiment_location(conn: Connection, experiment_id: str) -> tuple[int, str]:
+    """``active_experiment_row``'s id and artifact location, read by one driver-level lookup (run creation)."""
+    eid = validate_experiment_id(experiment_id)
+    row = driver.execute(conn, _LOCATION, {"id": eid}).first()
+    if row is None:
+        raise NotFound(f"No Experiment with id={experiment_id} exists")
+    _check_active(experiment_id, row[2])
+    return int(row[0]), str(row[1])
+
+
+def _check_active(experiment_id: str, stage: str) -> None:
+    if stage != ACTIVE:
+        raise InvalidArgument(
+            f"The experiment {experiment_id} must be in the 'active' state. Current state is {stage}."
+        )
 
 
 def search_experiments(
