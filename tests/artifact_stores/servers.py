@@ -79,7 +79,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def store_server(kind: str, emu: Emulator | None, folder: Path, *, proxied: bool = True) -> StoreServer:
+def store_server(
+    kind: str, emu: Emulator | None, folder: Path, *, proxied: bool = True, extra_env: dict[str, str] | None = None
+) -> StoreServer:
     root = store_root(kind, emu, folder)
     artifact_args = (
         ["--artifacts-destination", root] if proxied
@@ -88,6 +90,7 @@ def store_server(kind: str, emu: Emulator | None, folder: Path, *, proxied: bool
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "TRACKLOG_", "AWS_"))}
     env.update(client_env(kind, emu))
+    env.update(extra_env or {})
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     cmd = [sys.executable, "-m", "tracklog.cli.main", "server", "--port", str(port),
            "--backend-store-uri", f"sqlite:///{folder / 'tracking.db'}", *artifact_args]

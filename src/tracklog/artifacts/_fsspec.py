@@ -14,7 +14,9 @@ A subclass only builds the fsspec filesystem and says where its root is
 * listings rely on the filesystem's paginated listing (ListObjectsV2
   continuation tokens, GCS page tokens, Azure markers);
 * tree downloads and uploads run on a small thread pool, with a progress bar
-  for big transfers when stderr is a terminal.
+  for big transfers when stderr is a terminal;
+* when a subclass sets ``fast`` (an obstore :class:`ObjectIO`), the data path
+  (uploads, reads, sizes) goes through it instead of fsspec.
 
 Object stores have no directories: a "directory" is a common key prefix, so
 empty directories do not survive an upload.
@@ -25,11 +27,12 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from typing import Any, BinaryIO, cast
 
+from tracklog.artifacts._obstore import ObjectIO
 from tracklog.artifacts._progress import Progress
 from tracklog.artifacts.base import CHUNK_SIZE, ArtifactRepository
 from tracklog.artifacts.paths import TEMP_PREFIX, invalid_path, join_relpath, safe_relpath
@@ -74,10 +77,18 @@ class FsspecArtifactRepository(ArtifactRepository):
 
     write_block_size = WRITE_BLOCK_SIZE
 
-    def __init__(self, root_uri: str, fs: Any, root: str) -> None:
+    def __init__(self, root_uri: str, fs: Any, root: str, fast: ObjectIO | None = None) -> None:
         super().__init__(root_uri)
         self.fs = fs
         self.root = root.rstrip("/")
+        self.fast = fast  # obstore for the data path, when installed and configured
+
+    def _object_key(self, path: str) -> str:
+        """Key below the bucket / container of a validated, non-root relative path."""
+        rel = safe_relpath(path)
+        if not rel:
+            raise invalid_path("a file name is required")
+        return self._key(rel).split("/", 1)[1]
 
     # -- keys -----------------------------------------------------------------
 
@@ -118,10 +129,15 @@ class FsspecArtifactRepository(ArtifactRepository):
             progress.close()
 
     def _upload_file(self, local_file: str, dest: str) -> None:
+        if self.fast is not None and self.fast.writes:
+            self.fast.put_file(self._object_key(dest), local_file)
+            return
         with open(local_file, "rb") as fh:
             self.write_stream(dest, _read_chunks(fh))
 
     def write_stream(self, path: str, chunks: Iterator[bytes]) -> int:
+        if self.fast is not None and self.fast.writes:
+            return self.fast.write(self._object_key(path), chunks)
         rel = safe_relpath(path)
         if not rel:
             raise invalid_path("a file name is required")
@@ -150,6 +166,11 @@ class FsspecArtifactRepository(ArtifactRepository):
             raise
         out.close()  # completes the multipart / resumable / block-list upload: only now is it visible
         return total
+
+    async def write_stream_async(self, path: str, chunks: AsyncIterator[bytes]) -> int:
+        if self.fast is not None and self.fast.writes:
+            return await self.fast.write_async(self._object_key(path), chunks)
+        return await super().write_stream_async(path, chunks)
 
     def _discard(self, out: Any) -> None:
         """Abort an unfinished upload so nothing is published (and no parts linger)."""
@@ -182,6 +203,13 @@ class FsspecArtifactRepository(ArtifactRepository):
         rel = safe_relpath(path)
         if not rel:
             raise InvalidArgument("Cannot read the artifact root: it is a directory")
+        if self.fast is not None:
+            reader = self.fast.open(self._object_key(rel))  # one GET, no HEAD first
+            if reader is not None:
+                return reader
+            if self._files_below(rel):
+                raise InvalidArgument(f"Cannot read '{rel}': it is a directory")
+            raise NotFound(f"Artifact '{rel}' does not exist")
         info = self._info(rel)
         if info is None:
             raise NotFound(f"Artifact '{rel}' does not exist")
@@ -197,6 +225,8 @@ class FsspecArtifactRepository(ArtifactRepository):
         rel = safe_relpath(path)
         if not rel:
             return None
+        if self.fast is not None:
+            return self.fast.size(self._object_key(rel))
         info = self._info(rel)
         if info is None or info.get("type") != "file":
             return None

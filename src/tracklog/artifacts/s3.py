@@ -24,7 +24,7 @@ from typing import Any
 import s3fs  # noqa: F401 - a missing 's3' extra must fail at import (the registry turns it into MissingExtra)
 
 from tracklog.artifacts._fsspec import FsspecArtifactRepository, split_bucket_uri
-from tracklog.artifacts.paths import invalid_path, safe_relpath
+from tracklog.artifacts._obstore_stores import optional_object_io, s3_object_io
 from tracklog.exceptions import InvalidArgument, NotFound
 
 __all__ = ["S3ArtifactRepository", "s3_filesystem"]
@@ -89,7 +89,9 @@ class S3ArtifactRepository(FsspecArtifactRepository):
         self.bucket = bucket
         self.prefix = prefix
         root = f"{bucket}/{prefix}" if prefix else bucket
-        super().__init__(root_uri, s3_filesystem(**(storage_options or {})), root)
+        options = storage_options or {}
+        fast = optional_object_io(s3_object_io, bucket, options)
+        super().__init__(root_uri, s3_filesystem(**options), root, fast)
         self.fs.connect()  # build the botocore client now (once per cached filesystem), not mid-upload
 
     # -- streaming writes -----------------------------------------------------
@@ -101,8 +103,11 @@ class S3ArtifactRepository(FsspecArtifactRepository):
         (the part, and botocore's copy while sending it) whatever the file size.
         The object appears only when the single PUT or ``CompleteMultipartUpload``
         succeeds; any error (including the caller's stream failing) aborts the
-        multipart upload so no parts are left behind.
+        multipart upload so no parts are left behind. With obstore the same
+        happens there (10 MiB parts, 3 in flight).
         """
+        if self.fast is not None:
+            return self.fast.write(self._object_key(path), chunks)
         key = self._object_key(path)
         pending: list[bytes] = []
         size = 0
@@ -148,12 +153,6 @@ class S3ArtifactRepository(FsspecArtifactRepository):
             "upload_part", Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=data
         )
         return {"PartNumber": number, "ETag": response["ETag"]}
-
-    def _object_key(self, path: str) -> str:
-        rel = safe_relpath(path)
-        if not rel:
-            raise invalid_path("a file name is required")
-        return f"{self.prefix}/{rel}" if self.prefix else rel
 
     # -- PresignedUrls --------------------------------------------------------
 

@@ -11,10 +11,13 @@ The official client, for files of at least ``MLFLOW_MULTIPART_UPLOAD_MINIMUM_FIL
     POST /api/2.0/mlflow-artifacts/mpu/abort/<dir>    {"path", "upload_id"}   (after any failure)
 
 The destination file is ``<dir>/<basename of path>``. Only repositories that
-implement :class:`~tracklog.artifacts.base.MultipartUploads` (S3) take part;
-any other answers 501 with the exact message the client matches to fall back
-to one streamed ``PUT``. Nothing is visible before ``complete`` (S3 publishes
-the object only then) and ``abort`` drops the staged parts.
+implement :class:`~tracklog.artifacts.base.MultipartUploads` and can sign URLs
+now take part (S3: presigned ``UploadPart``; Azure with the account key: SAS
+``Put Block`` URLs committed by ``Put Block List``); any other answers 501
+with the exact message the client matches to fall back to one streamed
+``PUT``. Nothing is visible before ``complete`` (S3 and Azure publish the
+object only then) and ``abort`` drops the staged parts (Azure: leaves them to
+its 7-day garbage collection).
 
 ``GET /api/2.0/mlflow-artifacts/presigned/<path>`` answers ``{url, headers,
 file_size}`` for repositories that implement
@@ -52,13 +55,15 @@ MAX_URL_TTL_S = 604_800  # cloud providers cap signed-URL lifetimes at 7 days
 
 def multipart_uploads(repo: ArtifactRepository) -> bool:
     """Whether ``repo`` takes part in the multipart-upload protocol (what ``server-info`` advertises)."""
-    return isinstance(repo, MultipartUploads)
+    return isinstance(repo, MultipartUploads) and _can_sign(repo)
 
 
 def presigned_downloads(repo: ArtifactRepository) -> bool:
-    """Whether ``repo`` can hand out download URLs now (Azure needs its account key to sign)."""
-    if not isinstance(repo, PresignedUrls):
-        return False
+    """Whether ``repo`` can hand out download URLs now (Azure and GCS need a key to sign with)."""
+    return isinstance(repo, PresignedUrls) and _can_sign(repo)
+
+
+def _can_sign(repo: object) -> bool:
     can_presign = getattr(repo, "can_presign", None)
     return bool(can_presign()) if callable(can_presign) else True
 
@@ -67,7 +72,7 @@ def handle(scope: ArtifactScope, action: str, directory: str, p: Params) -> dict
     """Run one ``mpu/<action>`` call; ``directory`` is the URL's path, ``p`` the JSON body."""
     target = scope.full_path(_join(directory, _file_name(p.req_str("path"))))
     repo = scope.repo
-    if not isinstance(repo, MultipartUploads):
+    if not isinstance(repo, MultipartUploads) or not multipart_uploads(repo):
         raise NotImplementedByServer(UNSUPPORTED_UPLOAD)
     if action == "create":
         num_parts = p.opt_int("num_parts") or 1

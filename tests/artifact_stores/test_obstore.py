@@ -1,0 +1,158 @@
+"""The obstore data path of the cloud repositories, and its fsspec fallback.
+
+The contract suite runs every cloud repository with obstore (the default when it
+is installed); these tests pin that it is really in use, that
+``TRACKLOG_ARTIFACTS_OBSTORE=false`` falls back to fsspec, and what only the
+obstore path has (range reads by re-issued GETs, aborted multipart uploads,
+the SDK credential chains).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from tests.artifact_stores.emulators import (
+    AZ_ACCOUNT,
+    S3_KEY,
+    azure_options,
+    boto3_client,
+    gcs_options,
+    running,
+    s3_options,
+    session_bucket,
+    unique,
+)
+
+from tracklog.artifacts._fsspec import FsspecArtifactRepository
+from tracklog.artifacts.azure import AzureArtifactRepository
+from tracklog.artifacts.gcs import GcsArtifactRepository
+from tracklog.artifacts.s3 import S3ArtifactRepository
+
+MiB = 1024 * 1024
+EMULATOR = {"s3": "moto", "gcs": "fake-gcs-server", "azure": "azurite"}
+
+
+def make_repo(request: pytest.FixtureRequest, kind: str) -> FsspecArtifactRepository:
+    emu = running(request, EMULATOR[kind])
+    bucket = session_bucket(kind, emu)
+    if kind == "s3":
+        return S3ArtifactRepository(f"s3://{bucket}/{unique()}", storage_options=s3_options(emu))
+    if kind == "gcs":
+        return GcsArtifactRepository(f"gs://{bucket}/{unique()}", storage_options=gcs_options(emu))
+    uri = f"wasbs://{bucket}@{AZ_ACCOUNT}.blob.core.windows.net/{unique()}"
+    return AzureArtifactRepository(uri, storage_options=azure_options(emu))
+
+
+def body(size: int, digest: Any = None) -> Iterator[bytes]:
+    block = os.urandom(MiB)
+    for i in range(size // MiB):
+        piece = block[i:] + block[:i]
+        if digest is not None:
+            digest.update(piece)
+        yield piece
+
+
+@pytest.mark.parametrize("kind", ["s3", "gcs", "azure"])
+def test_obstore_moves_the_bytes_by_default(request: pytest.FixtureRequest, kind: str) -> None:
+    repo = make_repo(request, kind)
+    assert repo.fast is not None
+    assert repo.fast.writes is (kind != "gcs")  # GCS uploads stay on gcsfs (XML API untested on emulators)
+
+
+@pytest.mark.parametrize("kind", ["s3", "gcs", "azure"])
+def test_fsspec_fallback_when_turned_off(
+    request: pytest.FixtureRequest, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKLOG_ARTIFACTS_OBSTORE", "false")
+    repo = make_repo(request, kind)
+    assert repo.fast is None
+    sent = hashlib.sha256()
+    assert repo.write_stream("a/big.bin", body(12 * MiB, sent)) == 12 * MiB
+    repo.write_stream("a/small.txt", iter([b"small"]))
+    monkeypatch.delenv("TRACKLOG_ARTIFACTS_OBSTORE")
+    fast = make_repo(request, kind)
+    fast.root = repo.root  # same prefix: what fsspec wrote, obstore reads
+    fast.root_uri = repo.root_uri
+    with fast.open_read("a/big.bin") as fh:
+        assert hashlib.sha256(fh.read()).hexdigest() == sent.hexdigest()
+    assert fast.file_size("a/small.txt") == 5
+
+
+@pytest.mark.parametrize("kind", ["s3", "gcs", "azure"])
+def test_reader_seeks_by_reissuing_the_get(request: pytest.FixtureRequest, kind: str) -> None:
+    repo = make_repo(request, kind)
+    data = bytes(range(256)) * (3 * MiB // 256)
+    repo.write_stream("r.bin", iter([data]))
+    with repo.open_read("r.bin") as fh:
+        assert fh.seekable()
+        assert fh.seek(0, os.SEEK_END) == len(data)
+        fh.seek(MiB + 17)
+        assert fh.read(100) == data[MiB + 17 : MiB + 117]
+        assert fh.tell() == MiB + 117
+        fh.seek(5)
+        assert fh.read(3) == data[5:8]
+        fh.seek(len(data) - 4)
+        assert fh.read() == data[-4:]
+        assert fh.read(10) == b""
+
+
+@pytest.mark.parametrize("kind", ["s3", "azure"])
+def test_failed_large_stream_publishes_nothing(request: pytest.FixtureRequest, kind: str) -> None:
+    repo = make_repo(request, kind)
+
+    def failing() -> Iterator[bytes]:
+        yield from body(12 * MiB)
+        raise ConnectionError("client went away")
+
+    with pytest.raises(ConnectionError):
+        repo.write_stream("x/partial.bin", failing())
+    assert repo.file_size("x/partial.bin") is None
+    assert repo.list_artifacts("x") == []
+    if kind == "s3":
+        assert isinstance(repo, S3ArtifactRepository)
+        uploads = boto3_client(running(request, "moto")).list_multipart_uploads(Bucket=repo.bucket)
+        assert not [u for u in uploads.get("Uploads", []) if u["Key"].startswith(repo.prefix + "/")]
+
+
+def test_async_write_on_the_event_loop(request: pytest.FixtureRequest) -> None:
+    repo = make_repo(request, "azure")
+    sent = hashlib.sha256()
+
+    async def chunks() -> Any:
+        for piece in body(11 * MiB, sent):
+            yield piece
+
+    assert asyncio.run(repo.write_stream_async("async/big.bin", chunks())) == 11 * MiB
+    with repo.open_read("async/big.bin") as fh:
+        assert hashlib.sha256(fh.read()).hexdigest() == sent.hexdigest()
+
+
+def test_s3_credentials_from_the_aws_chain(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No keys in the options: obstore gets them from botocore's chain (here the environment)."""
+    emu = running(request, "moto")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", S3_KEY["key"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_KEY["secret"])
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("MLFLOW_S3_ENDPOINT_URL", emu.endpoint)
+    repo = S3ArtifactRepository(f"s3://{session_bucket('s3', emu)}/{unique()}")
+    assert repo.fast is not None
+    repo.write_stream("env.txt", iter([b"from the chain"]))
+    with repo.open_read("env.txt") as fh:
+        assert fh.read() == b"from the chain"
+
+
+def test_azure_connection_string_from_the_environment(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emu = running(request, "azurite")
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", emu.extra["connection_string"])
+    uri = f"wasbs://{session_bucket('azure', emu)}@{AZ_ACCOUNT}.blob.core.windows.net/{unique()}"
+    repo = AzureArtifactRepository(uri)
+    assert repo.fast is not None
+    repo.write_stream("env.txt", iter([b"azure env"]))
+    assert repo.file_size("env.txt") == 9
