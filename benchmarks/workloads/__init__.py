@@ -12,6 +12,7 @@ from benchmarks.workloads import (
     artifacts,
     client_overhead,
     concurrency,
+    concurrency_floor,
     floor,
     log_batch,
     log_metric,
@@ -33,6 +34,7 @@ WORKLOADS: dict[str, Workload] = {
     "wide_run": wide_run.run,
     "artifacts": artifacts.run,
     "concurrency": concurrency.run,
+    "concurrency_floor": concurrency_floor.run,
     "official_client": official_client.run,
     "client_overhead": client_overhead.run,
 }

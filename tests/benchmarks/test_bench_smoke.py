@@ -90,6 +90,7 @@ def test_json_is_well_formed(quick_run: tuple[subprocess.CompletedProcess[str], 
     assert ("server", "server memory", "peak RSS") in rows
     assert ("floor", "log metric", "server CPU per request") in rows  # the no-op app's figures
     assert ("floor", "log batch", "SQLite alone: decode + executemany + commit") in rows
+    assert ("floor", "concurrent writers", "client CPU per request") in rows  # the 16 writers vs the no-op app
     assert ("python", "client import", "import time") in rows
     for result in data["results"]:
         assert set(result) == RESULT_KEYS

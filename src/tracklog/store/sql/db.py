@@ -3,7 +3,10 @@
 ``Database.write(fn, ...)`` runs ``fn(conn, ...)`` in a write transaction (on
 SQLite ``BEGIN IMMEDIATE``). Deadlocks, serialization failures and a locked
 SQLite database roll the transaction back and run ``fn`` again (a few times,
-with a short backoff); anything else is rolled back and raised. A database that
+with a short backoff); anything else is rolled back and raised. On SQLite the
+writes of one process go through the engine's group commit (``group_commit.py``):
+concurrent writes queue in the process and share one transaction, each in its own
+savepoint, instead of napping in SQLite's busy handler. A database that
 stays unreachable surfaces as ``TemporarilyUnavailable`` (503, retried by
 clients), never as an internal error: a refused or dropped connection, a
 connection the pool found dead, and a pool with no free connection within its
@@ -18,6 +21,7 @@ import logging
 import random
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -28,6 +32,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tracklog.exceptions import TemporarilyUnavailable
 from tracklog.store.sql.engine import WRITE_OPTION, is_memory_sqlite
+from tracklog.store.sql.group_commit import GroupCommit
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -37,6 +42,8 @@ _RETRIES = 6
 _MYSQL_TRANSIENT = {1213, 1205}
 _PG_TRANSIENT = {"40001", "40P01"}
 _MEMORY_LOCK = threading.RLock()
+_groups: weakref.WeakKeyDictionary[Engine, GroupCommit] = weakref.WeakKeyDictionary()
+_groups_lock = threading.Lock()
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -63,6 +70,8 @@ class Database:
         self._serial: AbstractContextManager[Any] = (
             _MEMORY_LOCK if is_memory_sqlite(engine.url) else nullcontext()
         )
+        # SQLite has one writer: the process's writers queue and commit together (group_commit.py).
+        self._group = _group_of(engine) if self.dialect == "sqlite" else None
 
     @property
     def is_mysql(self) -> bool:
@@ -86,6 +95,13 @@ class Database:
             return fn(conn, *args, **kwargs)
 
     def write(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        if self._group is not None:
+            result: T = self._group.run(self._transact, fn, *args, **kwargs)
+            return result
+        return self._transact(fn, *args, **kwargs)
+
+    def _transact(self, fn: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """One write transaction running ``fn``; transient failures run it again from the start."""
         for attempt in range(_RETRIES):
             try:
                 with self._serial, self.engine.connect() as conn:
@@ -102,6 +118,22 @@ class Database:
                     raise _unavailable(exc) from exc
                 raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _group_of(engine: Engine) -> GroupCommit:
+    """The engine's write queue, shared by every ``Database`` on it (store, gc, auth store)."""
+    with _groups_lock:
+        group = _groups.get(engine)
+        if group is None:
+            group = _groups[engine] = GroupCommit(is_transient, _job_error)
+        return group
+
+
+def _job_error(exc: Exception) -> BaseException:
+    """What a failed write raises: an unreachable database is a 503, anything else as it was."""
+    if isinstance(exc, DBAPIError) and not is_transient(exc) and is_unavailable(exc):
+        return _unavailable(exc)
+    return exc
 
 
 def is_unavailable(exc: DBAPIError) -> bool:
