@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
+import pytest
 from tests.server.helpers import Api
+
+from tracklog.server.routes import metrics as metric_routes
 
 
 def _run_with_history(api: Api, exp_id: str, n: int = 30) -> str:
@@ -33,6 +38,26 @@ def test_get_history_paged(api: Api) -> None:
     api.error("GET", "metrics/get-history", {"run_id": run_id, "metric_key": "loss", "max_results": "x"})
     api.error("GET", "metrics/get-history", {"run_id": "f" * 32, "metric_key": "loss"}, 404,
               "RESOURCE_DOES_NOT_EXIST")
+
+
+def test_whole_history_is_streamed_in_store_pages(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without max_results every point comes back (read and sent STREAM_PAGE points at a time),
+    exactly as one page would render them, non-finite values and -0.0 included."""
+    monkeypatch.setattr(metric_routes, "STREAM_PAGE", 4)
+    run_id = _run_with_history(api, api.experiment(), 10)
+    specials = [math.nan, math.inf, -math.inf, -0.0]
+    api.post("runs/log-batch", {"run_id": run_id, "metrics": [
+        {"key": "loss", "value": str(v) if not math.isfinite(v) else v, "timestamp": 5000, "step": 10 + i}
+        for i, v in enumerate(specials)]})
+    full = api.get("metrics/get-history", {"run_id": run_id, "metric_key": "loss"})
+    assert [m["step"] for m in full["metrics"]] == list(range(14))
+    assert [m["value"] for m in full["metrics"][10:]] == ["NaN", "Infinity", "-Infinity", -0.0]
+    assert math.copysign(1.0, full["metrics"][13]["value"]) < 0
+    assert "next_page_token" not in full
+    paged = api.get("metrics/get-history", {"run_id": run_id, "metric_key": "loss", "max_results": 100})
+    assert paged["metrics"] == full["metrics"]
+    assert api.get("metrics/get-history", {"run_id": run_id, "metric_key": "loss", "max_results": 3})[
+        "next_page_token"]
 
 
 def test_bulk_interval(api: Api) -> None:
