@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.e2e.conftest import _start_server, _stop_server, _wait_http
+from tests.e2e.conftest import _stop_server, start_auth_server
 from tests.nginx import run_nginx
 
 pytestmark = pytest.mark.xdist_group("nginx-auth")
@@ -64,13 +63,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     work: Path = tmp_path_factory.mktemp("nginx-auth")
     stub = ThreadingHTTPServer(("127.0.0.1", 0), _StubAuth)
     threading.Thread(target=stub.serve_forever, daemon=True).start()
-    saved = {k: os.environ.get(k) for k in ("TRACKLOG_ADMIN_USERNAME", "TRACKLOG_ADMIN_PASSWORD")}
-    os.environ["TRACKLOG_ADMIN_USERNAME"], os.environ["TRACKLOG_ADMIN_PASSWORD"] = ADMIN
-    try:
-        proc, url, log = _started(work)
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+    proc, url, log = start_auth_server(work, ADMIN, "--auth-proxy-header", "X-Forwarded-User",
+                                       "--auth-trusted-proxies", "127.0.0.1")
     try:
         port = int(url.rsplit(":", 1)[1])
         config = NGINX_SERVER.format(stub=stub.server_address[1], tracklog=port)
@@ -79,21 +73,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     finally:
         _stop_server(proc, log)
         stub.shutdown()
-
-
-def _started(work: Path) -> tuple[Any, str, Any]:
-    """The server, started again when it exits at once (its free port was taken meanwhile)."""
-    for attempt in range(3):
-        proc, url, log = _start_server(work, "--auth", "--auth-proxy-header", "X-Forwarded-User",
-                                       "--auth-trusted-proxies", "127.0.0.1")
-        try:
-            _wait_http(f"{url}/health", proc)
-            return proc, url, log
-        except RuntimeError as exc:
-            _stop_server(proc, log)
-            if attempt == 2:
-                raise RuntimeError(f"{exc}: {(work / 'server.log').read_text(errors='replace')[-2000:]}") from None
-    raise AssertionError("unreachable")
 
 
 def _get(host: str, port: int, path: str, headers: dict[str, str], source: str | None = None) -> tuple[int, Any]:

@@ -96,7 +96,8 @@ def test_wrong_password_and_missing_form_token_are_refused(world: AuthWorld) -> 
     assert r.status_code == 403 and SESSION_COOKIE not in _set_cookies(r)
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x"])
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:x",
+                                    "https://evil.example/#/runs", "#/runs", "//evil.example#/", "/\n#/runs"])
 def test_next_never_leaves_the_server(world: AuthWorld, target: str) -> None:
     r = sign_in(world, next_path=target)
     assert r.status_code == 303 and r.headers["location"] == "/"
@@ -187,7 +188,61 @@ def test_expired_session_is_refused(world: AuthWorld) -> None:
 def test_session_endpoint_reports_how_and_groups(world: AuthWorld) -> None:
     r = world.client.get(SESSION_API, headers=basic(*ADMIN))
     assert r.json() == {"auth": True, "user": {"id": 1, "username": "admin", "is_admin": True}, "via": "password",
-                        "groups": []}
+                        "groups": [], "manages": {"all": True}}
+
+
+def test_session_endpoint_reports_the_experiments_the_user_manages(world: AuthWorld) -> None:
+    """The UI shows its Permissions page only to users who manage an experiment."""
+    world.user("carol")
+    exp = world.experiment("admin", "shared")
+
+    def manages() -> Any:
+        return world.client.get(SESSION_API, headers=basic("carol")).json()["manages"]
+
+    assert manages() == {"only": []}
+    world.grant("carol", exp, "EDIT")
+    assert manages() == {"only": []}
+    world.ok("admin", "POST", "/api/2.0/tracklog/groups/create", {"name": "leads"})
+    world.ok("admin", "POST", "/api/2.0/tracklog/groups/members/add", {"group": "leads", "username": "carol"})
+    world.ok("admin", "POST", "/api/2.0/tracklog/experiments/permissions/groups/grant",
+             {"experiment_id": exp, "group": "leads", "permission": "MANAGE"})
+    assert manages() == {"only": [exp]}
+    own = world.experiment("carol", "carol's own")  # the creator manages it
+    assert manages() == {"only": sorted([exp, own], key=int)}
+
+
+def test_session_manages_everything_but_with_a_manage_default(tmp_path: Path, auth_template_db: Path) -> None:
+    from tracklog.store.registry import get_store
+
+    for w in make_world(tmp_path, auth_template_db, get_store, auth=True, auth_default_permission="MANAGE"):
+        w.user("dave")
+        exp = w.experiment("admin", "locked")
+        assert w.client.get(SESSION_API, headers=basic("dave")).json()["manages"] == {"all": True}
+        w.grant("dave", exp, "READ")
+        assert w.client.get(SESSION_API, headers=basic("dave")).json()["manages"] == {"all_but": [exp]}
+
+
+def test_sign_in_page_carries_the_ui_route_into_next(world: AuthWorld) -> None:
+    """Browsers keep the ``#/...`` fragment over the 303 to /signin but never send it: the page's only
+    script appends it to ``next`` on submit; the CSP allows exactly that script, by its hash."""
+    import base64
+    import hashlib
+
+    from tracklog.server.routes.sessions import SIGNIN_SCRIPT
+
+    page = world.client.get("/signin", params={"next": "/"})
+    assert f"<script>{SIGNIN_SCRIPT}</script>" in page.text
+    assert page.text.count("<script") == 1
+    digest = base64.b64encode(hashlib.sha256(SIGNIN_SCRIPT.encode()).digest()).decode()
+    csp = page.headers["content-security-policy"]
+    script_src = next(part.strip() for part in csp.split(";") if part.strip().startswith("script-src"))
+    assert script_src == f"script-src 'self' 'sha256-{digest}'"
+    r = sign_in(world, next_path="/?x=1#/runs/abc?tab=metrics")
+    assert r.status_code == 303 and r.headers["location"] == "/?x=1#/runs/abc?tab=metrics"
+    # whatever the fragment holds, next stays a path on this server
+    world.client.cookies.clear()
+    r = sign_in(world, next_path="/#//evil.example/x")
+    assert r.status_code == 303 and r.headers["location"] == "/#//evil.example/x"
 
 
 def test_without_auth_the_ui_learns_it_without_an_error(tmp_path: Path, auth_template_db: Path) -> None:

@@ -163,6 +163,32 @@ def _stop_server(proc: subprocess.Popen[bytes], log: Any) -> None:
     log.close()
 
 
+def start_auth_server(work: Path, admin: tuple[str, str], *extra: str) -> tuple[subprocess.Popen[bytes], str, Any]:
+    """``tracklog server --auth`` with ``admin`` as its first administrator, answering /health; started
+    again when it exits at once (its free port was taken meanwhile)."""
+    names = ("TRACKLOG_ADMIN_USERNAME", "TRACKLOG_ADMIN_PASSWORD")
+    saved = {k: os.environ.get(k) for k in names}
+    os.environ.update(zip(names, admin, strict=True))
+    try:
+        for attempt in range(3):
+            proc, url, log = _start_server(work, "--auth", *extra)
+            try:
+                _wait_http(f"{url}/health", proc)
+                return proc, url, log
+            except RuntimeError as exc:
+                _stop_server(proc, log)
+                if attempt == 2:
+                    tail = (work / "server.log").read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"{exc}: {tail}") from None
+        raise AssertionError("unreachable")
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def prefixed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second, empty server under --static-prefix /tracking; yields the UI URL."""

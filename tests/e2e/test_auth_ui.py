@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.e2e.conftest import STATIC_INDEX, PageProbe, _missing, _start_server, _stop_server, _wait_http
+from tests.e2e.conftest import STATIC_INDEX, PageProbe, _missing, _stop_server, start_auth_server
 
 pytestmark = pytest.mark.xdist_group("e2e")
 
@@ -40,35 +39,12 @@ def _call(url: str, method: str, path: str, body: Any = None, *, auth: tuple[str
         return e.code, json.loads(e.read() or b"{}")
 
 
-def _started(work: Path) -> tuple[Any, str, Any]:
-    """The server, started again when it exits at once (its free port was taken meanwhile)."""
-    for attempt in range(3):
-        proc, url, log = _start_server(work, "--auth")
-        try:
-            _wait_http(f"{url}/health", proc)
-            return proc, url, log
-        except RuntimeError as exc:
-            _stop_server(proc, log)
-            if attempt == 2:
-                raise RuntimeError(f"{exc}: {(work / 'server.log').read_text(errors='replace')[-2000:]}") from None
-    raise AssertionError("unreachable")
-
-
 @pytest.fixture(scope="module")
 def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     if not STATIC_INDEX.is_file():
         _missing(f"the web UI is not built ({STATIC_INDEX} missing): run scripts/build-ui.sh")
     work: Path = tmp_path_factory.mktemp("e2e-auth")
-    saved = {k: os.environ.get(k) for k in ("TRACKLOG_ADMIN_USERNAME", "TRACKLOG_ADMIN_PASSWORD")}
-    os.environ["TRACKLOG_ADMIN_USERNAME"], os.environ["TRACKLOG_ADMIN_PASSWORD"] = ADMIN
-    try:
-        proc, url, log = _started(work)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    proc, url, log = start_auth_server(work, ADMIN)
     try:
         status, body = _call(url, "POST", "/api/2.0/mlflow/experiments/create", {"name": "auth-e2e-exp"})
         assert status == 200, body
@@ -179,3 +155,53 @@ def test_wrong_password_stays_on_sign_in(page_probe: PageProbe) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("alert").filter(has_text="Invalid username or password").wait_for()
     assert "tracklog_session" not in {c["name"] for c in page.context.cookies()}
+
+
+def test_sign_in_returns_to_the_ui_route(page_probe: PageProbe, auth_server: dict[str, str]) -> None:
+    """The ``#/...`` route survives both ways to the sign-in page: the server's 303 for a signed-out
+    page load (the browser keeps the fragment, the sign-in page's script puts it into ``next``)
+    and the UI's own redirect when an API call answers 401 mid-session (``signInUrl``)."""
+    page = page_probe.page
+    page_probe.allow_http_error(401)
+    page.goto("/#/account")
+    page.wait_for_url("**/signin?next=**")
+    page.get_by_label("Username").fill(ADMIN[0])
+    page.get_by_label("Password").fill(ADMIN[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_test_id("account-page").wait_for()
+    assert page.url.endswith("/#/account")
+    assert page.url.count("#") == 1
+
+    page.goto("/#/access")
+    page.get_by_test_id("access-page").wait_for()
+    page.context.clear_cookies()  # the session ends while the UI is open
+    page.evaluate("() => { window.location.hash = '#/account'; }")  # the account page's fetch gets a 401
+    page.wait_for_url("**/signin?next=**")
+    assert "next=%2F%23%2Faccount" in page.url
+    page.get_by_label("Username").fill(ADMIN[0])
+    page.get_by_label("Password").fill(ADMIN[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_test_id("account-page").wait_for()
+    assert page.url.endswith("/#/account")
+
+
+def test_permissions_link_only_for_managers(page_probe: PageProbe, auth_server: dict[str, str]) -> None:
+    page, url, exp = page_probe.page, auth_server["url"], auth_server["exp"]
+    dave = ("dave", "dave-password-12")
+    assert _call(url, "POST", "/api/2.0/mlflow/users/create", {"username": dave[0], "password": dave[1]})[0] == 200
+    _sign_in(page, *dave)
+    page.get_by_test_id("auth-menu").get_by_role("link", name="Tokens").wait_for()
+    assert page.get_by_test_id("auth-menu").get_by_role("link", name="Permissions").count() == 0
+    page.goto("/#/access")  # typed by hand: the page says why there is nothing to do
+    page.get_by_text("You hold MANAGE on no experiment").wait_for()
+
+    other = _call(url, "POST", "/api/2.0/mlflow/experiments/create", {"name": "dave-manages"})[1]["experiment_id"]
+    grant = {"experiment_id": other, "username": dave[0], "permission": "MANAGE"}
+    assert _call(url, "POST", "/api/2.0/mlflow/experiments/permissions/create", grant)[0] == 200
+    page.goto("/#/")
+    page.reload()
+    page.get_by_test_id("auth-menu").get_by_role("link", name="Permissions").click()
+    page.get_by_test_id("access-page").wait_for()
+    options = page.get_by_label("Experiment", exact=True).locator("option").all_inner_texts()
+    assert options == ["(choose)", f"dave-manages ({other})"]  # not auth-e2e-exp ({exp}): no MANAGE there
+    assert exp != other

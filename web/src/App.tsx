@@ -16,10 +16,10 @@ import { useTheme } from "./ui/theme";
 export function App() {
   const route = useRoute();
   const [theme, toggleTheme] = useTheme();
-  const session = useSession();
   const [experiments, setExperiments] = useState<Experiment[] | null>(null);
   const [expError, setExpError] = useState<unknown>(null);
   const [expReload, setExpReload] = useState(0);
+  const session = useSession(expReload);
 
   useEffect(() => {
     const ctrl = new AbortController();

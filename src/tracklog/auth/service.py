@@ -53,7 +53,7 @@ class Principal:
 
 @dataclass(frozen=True, slots=True)
 class ReadableSet:
-    """The experiments a user may read: all (admins), all but ``ids``, or only ``ids``."""
+    """The experiments a user may read (or holds another level on): all (admins), all but ``ids``, or only ``ids``."""
 
     everything: bool
     exclude: bool
@@ -238,6 +238,10 @@ class AuthService:
         return level
 
     def readable(self, principal: Principal) -> ReadableSet:
+        return self.holding(principal, Level.READ)
+
+    def holding(self, principal: Principal, minimum: Level) -> ReadableSet:
+        """The experiments on which ``principal`` holds at least ``minimum`` (own and group grants)."""
         if principal.is_admin:
             return ReadableSet(True, False, frozenset())
         default = self.config.default_permission
@@ -245,9 +249,9 @@ class AuthService:
         effective: dict[int, Level] = dict(explicit)
         for eid, granted in self.store.groups.user_group_permissions(principal.user_id):
             effective[eid] = max(effective.get(eid, default), Level.parse(granted))
-        if default >= Level.READ:
-            return ReadableSet(False, True, frozenset(e for e, lv in effective.items() if lv < Level.READ))
-        return ReadableSet(False, False, frozenset(e for e, lv in effective.items() if lv >= Level.READ))
+        if default >= minimum:
+            return ReadableSet(False, True, frozenset(e for e, lv in effective.items() if lv < minimum))
+        return ReadableSet(False, False, frozenset(e for e, lv in effective.items() if lv >= minimum))
 
 
 def make_service(db_uri: str, default_permission: str = "NO_PERMISSIONS", proxy_header: str | None = None,

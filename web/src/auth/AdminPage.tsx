@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import type { Experiment } from "../api/types";
 import { Button, ErrorBox, PromptDialog, Tabs, TextInput } from "../ui/kit";
-import { authApi, type ExperimentPermissions, type Group, type Level, type Session, type User } from "./api";
+import { authApi, canManage, managesAny, type ExperimentPermissions, type Group, type Level, type Session, type User } from "./api";
 import { cell, GrantRow, InlineForm, LevelSelect, useAction } from "./forms";
 
 type Tab = "users" | "groups" | "permissions";
@@ -189,6 +189,7 @@ export function AdminPage({ session, experiments }: { session: Session | null; e
   const [tab, setTab] = useState<Tab>(admin ? "users" : "permissions");
   useEffect(() => setTab(admin ? "users" : "permissions"), [admin]);
   if (!session) return <div className="tl-page">Access administration needs a server started with --auth.</div>;
+  if (!managesAny(session)) return <div className="tl-page">You hold MANAGE on no experiment: there are no permissions for you to change.</div>;
   const tabs = admin
     ? [
         { id: "users" as Tab, label: "Users" },
@@ -203,7 +204,7 @@ export function AdminPage({ session, experiments }: { session: Session | null; e
       <div style={{ marginTop: 12 }}>
         {tab === "users" && admin ? <UsersTab me={session.user} /> : null}
         {tab === "groups" && admin ? <GroupsTab /> : null}
-        {tab === "permissions" ? <PermissionsTab experiments={experiments} /> : null}
+        {tab === "permissions" ? <PermissionsTab experiments={(experiments ?? []).filter((x) => canManage(session, x.experiment_id))} /> : null}
       </div>
     </div>
   );

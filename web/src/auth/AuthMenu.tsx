@@ -1,7 +1,7 @@
 // Top-bar entries of a server running with --auth: who is signed in, tokens, access admin, sign out.
 import { useState } from "react";
 import { Button } from "../ui/kit";
-import { authApi, type Session } from "./api";
+import { authApi, managesAny, type Session } from "./api";
 
 export function AuthMenu({ session }: { session: Session | null }) {
   const [busy, setBusy] = useState(false);
@@ -21,7 +21,8 @@ export function AuthMenu({ session }: { session: Session | null }) {
         {session.user.is_admin ? " (admin)" : ""}
       </span>
       <a href="#/account">Tokens</a>
-      <a href="#/access">{session.user.is_admin ? "Admin" : "Permissions"}</a>
+      {/* Permissions only for users who manage an experiment (the server refuses the others anyway) */}
+      {session.user.is_admin ? <a href="#/access">Admin</a> : managesAny(session) ? <a href="#/access">Permissions</a> : null}
       {session.via === "session" ? (
         <Button small onClick={() => void signOut()} disabled={busy}>
           Sign out

@@ -8,10 +8,33 @@ export interface User {
   is_admin: boolean;
 }
 
+/** A set of experiment ids: all of them, all but some, or only some. */
+export type ExperimentSet = { all: true } | { all_but: string[] } | { only: string[] };
+
 export interface Session {
   user: User;
   via: "session" | "password" | "token" | "proxy";
   groups: string[];
+  /** The experiments the user holds MANAGE on (absent from older servers: treated as none). */
+  manages?: ExperimentSet;
+}
+
+export function inSet(set: ExperimentSet | undefined, experimentId: string): boolean {
+  if (!set) return false;
+  if ("all" in set) return true;
+  return "all_but" in set ? !set.all_but.includes(experimentId) : set.only.includes(experimentId);
+}
+
+/** Whether the user may see and change permissions of `experimentId` (admins: every experiment). */
+export function canManage(session: Session | null, experimentId: string): boolean {
+  return !!session && (session.user.is_admin || inSet(session.manages, experimentId));
+}
+
+/** Whether the user manages any experiment (then the UI offers the permissions page). */
+export function managesAny(session: Session | null): boolean {
+  if (!session) return false;
+  const set = session.manages;
+  return session.user.is_admin || (!!set && ("only" in set ? set.only.length > 0 : true));
 }
 
 export interface TokenInfo {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { authFetch, readCookie } from "./fetch";
+import { authFetch, readCookie, signInUrl } from "./fetch";
 
 const env = (cookies: string, onUnauthenticated = () => {}) => ({
   baseURI: () => "https://t.example/ui/",
@@ -35,5 +35,14 @@ describe("authFetch", () => {
     expect(onUnauth).toHaveBeenCalledTimes(1);
     await f("assets/x.js");
     expect(onUnauth).toHaveBeenCalledTimes(1);
+  });
+
+  it("returns to the page and its #/ route after sign-in", () => {
+    const here = { pathname: "/ui/", search: "?x=1", hash: "#/runs/abc?tab=metrics" };
+    const url = new URL(signInUrl(here, "https://t.example/ui/"));
+    expect(url.origin + url.pathname).toBe("https://t.example/ui/signin");
+    expect(url.searchParams.get("next")).toBe("/ui/?x=1#/runs/abc?tab=metrics");
+    expect(url.hash).toBe("");
+    expect(new URL(signInUrl({ pathname: "/", search: "", hash: "#top" }, "https://t.example/")).searchParams.get("next")).toBe("/");
   });
 });

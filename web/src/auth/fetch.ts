@@ -52,9 +52,12 @@ export function authFetch(inner: FetchFn, env: AuthFetchEnv): FetchFn {
   };
 }
 
-export function signInUrl(): string {
-  const next = window.location.pathname + window.location.search;
-  return new URL(`signin?next=${encodeURIComponent(next)}`, document.baseURI).toString();
+/** The sign-in page, returning to this page afterwards: `next` is this path, query and `#/...` route
+ *  (the fragment never reaches the server otherwise). The server accepts only a path on itself. */
+export function signInUrl(here: Pick<Location, "pathname" | "search" | "hash"> = window.location, base: string = document.baseURI): string {
+  const route = here.hash.startsWith("#/") ? here.hash : "";
+  const next = here.pathname + here.search + route;
+  return new URL(`signin?next=${encodeURIComponent(next)}`, base).toString();
 }
 
 let installed = false;

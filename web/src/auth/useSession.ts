@@ -2,8 +2,9 @@ import { useEffect, useState } from "react";
 import { ApiError } from "../api/client";
 import { authApi, type Session } from "./api";
 
-/** The signed-in user; `null` while loading or when the server runs without --auth. */
-export function useSession(): Session | null {
+/** The signed-in user; `null` while loading or when the server runs without --auth. Asked again when
+ *  `version` changes (e.g. after creating an experiment, which makes its creator its manager). */
+export function useSession(version = 0): Session | null {
   const [session, setSession] = useState<Session | null>(null);
   useEffect(() => {
     let live = true;
@@ -16,6 +17,6 @@ export function useSession(): Session | null {
     return () => {
       live = false;
     };
-  }, []);
+  }, [version]);
   return session;
 }

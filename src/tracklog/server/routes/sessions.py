@@ -1,28 +1,32 @@
 """Web UI sign-in: the sign-in page, session cookies, sign-out (only served with ``--auth``).
 
-* ``GET /signin``: a small server-rendered form (works with and without JavaScript);
+* ``GET /signin``: a small server-rendered form (works with and without JavaScript; its one
+  script carries the ``#/...`` fragment of the page the user asked for into ``next``);
 * ``POST /signin`` (``application/x-www-form-urlencoded``): checks the form's CSRF value against
   the ``tracklog_signin`` cookie, verifies the password once (rate limited like Basic), opens a
   session and redirects (303) to ``next`` (a path on this server only);
 * ``POST /api/2.0/tracklog/session/logout``: revokes the session and clears the cookies;
-* ``GET /api/2.0/tracklog/session``: who is signed in, how, and the user's groups
-  (``{"auth": false}`` on a server without ``--auth``).
+* ``GET /api/2.0/tracklog/session``: who is signed in, how, the user's groups and the
+  experiments they hold MANAGE on (``{"auth": false}`` on a server without ``--auth``).
 
 Cookies and CSRF: see ``tracklog.auth.sessions``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import html
+from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from tracklog.auth.rules import AUTHENTICATED, PUBLIC
-from tracklog.auth.service import AuthService
+from tracklog.auth.rules import AUTHENTICATED, PUBLIC, Level
+from tracklog.auth.service import AuthService, ReadableSet
 from tracklog.auth.sessions import CSRF_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE, csrf_token, new_secret
 from tracklog.exceptions import EndpointNotFound, PermissionDenied, RateLimited, Unauthenticated
 from tracklog.server.context import ServerContext
@@ -64,8 +68,23 @@ input[type=text],input[type=password]{{background:#15181e;color:inherit;border-c
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>
-</main></body></html>
+</main><script>{script}</script></body></html>
 """
+
+# The fragment of the page the user asked for (``#/runs/...``) never reaches the server: the
+# redirect to this page keeps it in the address bar (browsers carry it over a 303), and this
+# script appends it to ``next`` on submit, unless ``next`` has one already (the UI's own redirect
+# puts it there). Only UI routes (``#/``...) are carried. ``next`` stays a path on this server
+# whatever the fragment holds, and the server checks it again. Allowed by its hash in the CSP.
+SIGNIN_SCRIPT = (
+    'document.getElementById("signin-form").addEventListener("submit",function(e){'
+    'var next=e.target.elements.next,hash=window.location.hash;'
+    'if(/^#\\/[^\\s]*$/.test(hash)&&hash.length<=2000&&next.value.indexOf("#")<0)next.value+=hash;});'
+)
+_SIGNIN_CSP = UI_CSP.replace(
+    "script-src 'self'",
+    "script-src 'self' 'sha256-" + base64.b64encode(hashlib.sha256(SIGNIN_SCRIPT.encode()).digest()).decode() + "'",
+)
 
 
 def _service(ctx: ServerContext) -> AuthService:
@@ -98,9 +117,9 @@ def _page(ctx: ServerContext, request: Request, status: int, *, error: str = "",
         error=f'<p class="error" role="alert">{html.escape(error)}</p>' if error else "",
         action=html.escape(_root(request) + "signin", quote=True),
         csrf=token, next=html.escape(_safe_next(request, next_path), quote=True),
-        username=html.escape(username, quote=True))
+        username=html.escape(username, quote=True), script=SIGNIN_SCRIPT)
     response = HTMLResponse(body, status_code=status,
-                            headers={"Cache-Control": "no-store", "Content-Security-Policy": UI_CSP})
+                            headers={"Cache-Control": "no-store", "Content-Security-Policy": _SIGNIN_CSP})
     response.set_cookie(SIGNIN_COOKIE, token, max_age=3600, path=_root(request), secure=_secure(ctx, request),
                         httponly=True, samesite="strict")
     return response
@@ -174,7 +193,8 @@ async def signout(ctx: ServerContext, request: Request) -> Response:
     return response
 
 
-@table.raw("GET", SESSION_API, "Who is signed in: the user, how (session, password, token, proxy), groups",
+@table.raw("GET", SESSION_API, "Who is signed in: the user, how (session, password, token, proxy), groups, "
+           "the experiments they hold MANAGE on",
            (), permission=AUTHENTICATED)
 async def current_session(ctx: ServerContext, request: Request) -> Response:
     if ctx.auth is None:  # the web UI asks on every start: answer without an error when auth is off
@@ -186,6 +206,14 @@ async def current_session(ctx: ServerContext, request: Request) -> Response:
     if principal is None:  # the middleware refuses anonymous callers first
         raise PermissionDenied("Authentication required")
     groups = await run_in_threadpool(auth.store.groups.groups_of, principal.user_id)
+    manages = await run_in_threadpool(auth.holding, principal, Level.MANAGE)
     return json_response({"auth": True, "user": {"id": principal.user_id, "username": principal.username,
                                    "is_admin": principal.is_admin},
-                          "via": principal.via, "groups": groups})
+                          "via": principal.via, "groups": groups, "manages": _experiment_set(manages)})
+
+
+def _experiment_set(found: ReadableSet) -> dict[str, Any]:
+    """``{"all": true}``, ``{"all_but": [ids]}`` or ``{"only": [ids]}`` (ids as strings, like experiment ids)."""
+    if found.everything or (found.exclude and not found.ids):
+        return {"all": True}
+    return {"all_but" if found.exclude else "only": [str(i) for i in sorted(found.ids)]}
