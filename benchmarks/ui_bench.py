@@ -13,9 +13,13 @@ start) where a condition holds:
 * runs table: a row with a run name of A is visible in the viewport;
 * chart: the ``loss`` panel of B has drawn all 20 selected runs (20 legend rows, canvas present).
 
-Every repetition uses a fresh browser context (empty cache). The chart is measured cold (first
-view after the server started: the server builds its roll-ups) and warm (the next views). The
-server time of the bucketed-history request is read from the response timing as well. With
+Every repetition uses a fresh browser context (empty cache). The chart is measured *first* (the
+very first view: the server scans the histories once and stores their roll-ups), *cold* (the
+first view after a server restart: roll-ups read from the database) and *warm* (the next views).
+Each chart measurement prints where its time went (``chart_split``: start-up until the bucketed
+request is sent, the request's time to first byte and body, JSON parse + decode, building the
+drawn data, uPlot's first draw, the rest until the probe's frame), read from the Resource Timing
+entries and the UI's ``tracklog:chart-*`` performance marks. With
 ``--mlflow`` the same data set is written into a running ``mlflow server``'s database (the bench
 venv's mlflow 3.17.2) and the same two pages of MLflow's own UI are timed with its selectors.
 This is a benchmark that reports, not a test that can fail on timing.
@@ -110,11 +114,15 @@ class UiResults:
     scale: dict[str, int]
     seed_seconds: float = 0.0
     table_first_row_s: list[float] = field(default_factory=list)
+    chart_first_s: list[float] = field(default_factory=list)
     chart_cold_s: list[float] = field(default_factory=list)
     chart_warm_s: list[float] = field(default_factory=list)
     sampled_request_cold_s: float | None = None
     sampled_request_warm_s: list[float] = field(default_factory=list)
     js_heap_mb: dict[str, float] = field(default_factory=dict)
+    #: Where the chart's time went, per measurement ("first", "cold", "warm1"...), see chart_split.
+    chart_split: dict[str, dict[str, float]] = field(default_factory=dict)
+    sampled_request_first_s: float | None = None
     mlflow_table_first_row_s: list[float] = field(default_factory=list)
     mlflow_chart_s: list[float] = field(default_factory=list)
 
@@ -127,11 +135,15 @@ class UiResults:
             "seed_seconds": round(self.seed_seconds, 1),
             "table_first_row_s": {"median": med(self.table_first_row_s),
                                   "all": [round(x, 3) for x in self.table_first_row_s]},
+            "chart_first_s": [round(x, 3) for x in self.chart_first_s],
             "chart_cold_s": [round(x, 3) for x in self.chart_cold_s],
             "chart_warm_s": {"median": med(self.chart_warm_s), "all": [round(x, 3) for x in self.chart_warm_s]},
             "sampled_request_cold_s": (None if self.sampled_request_cold_s is None
                                        else round(self.sampled_request_cold_s, 3)),
+            "sampled_request_first_s": (None if self.sampled_request_first_s is None
+                                        else round(self.sampled_request_first_s, 3)),
             "sampled_request_warm_s": {"median": med(self.sampled_request_warm_s)},
+            "chart_split": self.chart_split,
             "js_heap_mb": self.js_heap_mb,
             "mlflow_table_first_row_s": {"median": med(self.mlflow_table_first_row_s),
                                          "all": [round(x, 3) for x in self.mlflow_table_first_row_s]},
@@ -308,9 +320,51 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
+SPLIT_JS = """() => {
+  const res = performance.getEntriesByType("resource");
+  const pick = (part) => res.filter((e) => e.name.includes(part)).map((e) => ({
+    start: e.startTime, requestStart: e.requestStart, responseStart: e.responseStart, responseEnd: e.responseEnd,
+    bytes: e.encodedBodySize, decoded: e.decodedBodySize}));
+  const marks = {};
+  for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("tracklog:")) marks[m.name] = m.startTime;
+  return {search: pick("runs/search"), sampled: pick("get-history-sampled"), marks};
+}"""
+
+
+def chart_split(raw: dict[str, Any], drawn_ms: float, key: str = "loss") -> dict[str, float]:
+    """Where the chart's time went (seconds): start-up until the bucketed request was sent, the
+    request (time to first byte = server time + latency; then the body transfer), JSON parse and
+    decode, building the drawn data, uPlot's first draw and the rest until the probe's frame."""
+    sampled = [e for e in raw.get("sampled", []) if e["responseEnd"] > 0]
+    marks = raw.get("marks", {})
+    if not sampled:
+        return {}
+    req = max(sampled, key=lambda e: e["responseEnd"])
+    data = marks.get(f"tracklog:chart-data:{key}")
+    built = marks.get(f"tracklog:chart-built:{key}")
+    plotted = marks.get(f"tracklog:chart-plotted:{key}")
+    out = {
+        "until_request_s": req["start"] / 1000,
+        "request_ttfb_s": (req["responseStart"] - req["requestStart"]) / 1000,
+        "request_body_s": (req["responseEnd"] - req["responseStart"]) / 1000,
+        "response_mb": round(req["bytes"] / 1e6, 3),
+    }
+    if data is not None:
+        out["parse_decode_s"] = (data - req["responseEnd"]) / 1000
+    if data is not None and built is not None:
+        out["build_s"] = (built - data) / 1000
+    if built is not None and plotted is not None:
+        out["plot_s"] = (plotted - built) / 1000
+    if plotted is not None:
+        out["to_frame_s"] = (drawn_ms - plotted) / 1000
+    return {k: round(v, 3) for k, v in out.items()}
+
+
 def measure(b: Any, url: str, mark: str, series: int, timeout_s: float = 90.0,
-            on_response: Callable[[Any], None] | None = None, extra_script: str = "") -> tuple[float, float]:
-    """Open url in a fresh context; (seconds from navigation start to the mark's frame, JS heap MB)."""
+            on_response: Callable[[Any], None] | None = None, extra_script: str = "",
+            split: dict[str, Any] | None = None) -> tuple[float, float]:
+    """Open url in a fresh context; (seconds from navigation start to the mark's frame, JS heap MB).
+    ``split``, if given, receives the resource timings and the UI's performance marks."""
     context = b.new_context(viewport=VIEWPORT, bypass_csp=True)  # the probe polls with evaluate()
     try:
         context.add_init_script(f"window.__expectSeries = {int(series)};\n{extra_script}\n" + PROBE)
@@ -321,6 +375,8 @@ def measure(b: Any, url: str, mark: str, series: int, timeout_s: float = 90.0,
         page.wait_for_function(f"window.__marks && window.__marks['{mark}'] !== undefined", timeout=timeout_s * 1000)
         ms = float(page.evaluate(f"window.__marks['{mark}']"))
         heap = float(page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : 0")) / 1e6
+        if split is not None:
+            split.update(chart_split(page.evaluate(SPLIT_JS), ms))
         return ms / 1000.0, heap
     finally:
         context.close()
@@ -337,33 +393,49 @@ def run(scale: Scale, workdir: Path, progress: Callable[[str], None]) -> UiResul
     res.seed_seconds = time.perf_counter() - t0
     port = free_port()
     command = tracklog_command(Path(sys.executable).parent / "tracklog", port, f"sqlite:///{db}", artifacts)
-    server = Server("tracklog", command, port, workdir / "tracklog.log")
-    server.start()
+    timings: list[float] = []
+
+    def on_response(req: Any) -> None:
+        if "get-history-sampled" in req.url:
+            t = req.timing
+            timings.append((t["responseEnd"] - t["requestStart"]) / 1000.0)
+
+    def chart(b: Any, url: str, label: str) -> float:
+        timings.clear()
+        split: dict[str, Any] = {}
+        secs, heap = measure(b, url, "chart", scale.chart_runs, on_response=on_response, split=split)
+        res.chart_split[label] = split
+        res.js_heap_mb["chart"] = round(heap, 1)
+        progress(f"chart, {label}: {secs:.2f} s  " + "  ".join(f"{k}={v}" for k, v in split.items()))
+        return secs
+
+    def server() -> Server:
+        s = Server("tracklog", command, port, workdir / "tracklog.log")
+        s.start()
+        s.wait_healthy()
+        s.wait_quiet()
+        return s
+
+    base = Server("tracklog", command, port, workdir / "tracklog.log").base_url
+    table_url = f"{base}/#/runs?e={exp_a}"
+    chart_url = f"{base}/#/runs?e={exp_b}&s={','.join(chart_ids)}&v=charts"
+    # First view ever: the server scans the histories once and stores their roll-ups.
+    first = server()
     try:
-        server.wait_healthy()
-        server.wait_quiet()
-        base = server.base_url
-        table_url = f"{base}/#/runs?e={exp_a}"
-        chart_url = f"{base}/#/runs?e={exp_b}&s={','.join(chart_ids)}&v=charts"
-        timings: list[float] = []
-
-        def on_response(req: Any) -> None:
-            if "get-history-sampled" in req.url:
-                t = req.timing
-                timings.append((t["responseEnd"] - t["requestStart"]) / 1000.0)
-
         with browser() as b:
-            progress("chart, cold (the server builds its roll-ups)")
-            secs, heap = measure(b, chart_url, "chart", scale.chart_runs, on_response=on_response)
-            res.chart_cold_s.append(secs)
+            res.chart_first_s.append(chart(b, chart_url, "first"))
+            res.sampled_request_first_s = timings[-1] if timings else None
+    finally:
+        first.stop()
+    # Cold: a restarted server (empty memory), the stored roll-ups; then warm views.
+    srv = server()
+    try:
+        with browser() as b:
+            res.chart_cold_s.append(chart(b, chart_url, "cold"))
             res.sampled_request_cold_s = timings[-1] if timings else None
-            res.js_heap_mb["chart"] = round(heap, 1)
             for i in range(scale.repeat):
-                timings.clear()
-                secs, heap = measure(b, chart_url, "chart", scale.chart_runs, on_response=on_response)
-                res.chart_warm_s.append(secs)
+                res.chart_warm_s.append(chart(b, chart_url, f"warm{i + 1}"))
                 res.sampled_request_warm_s += timings
-                progress(f"chart, warm #{i + 1}: {secs:.2f} s")
             for i in range(scale.repeat):
                 secs, heap = measure(b, table_url, "table", 0)
                 res.table_first_row_s.append(secs)
@@ -377,7 +449,7 @@ def run(scale: Scale, workdir: Path, progress: Callable[[str], None]) -> UiResul
             r.raise_for_status()
             progress(f"direct request (warm): {time.perf_counter() - t:.3f} s, {len(r.content) / 1e6:.2f} MB")
     finally:
-        server.stop()
+        srv.stop()
     return res
 
 

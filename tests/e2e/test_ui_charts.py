@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -38,9 +39,18 @@ def test_grouped_chart_draws_one_band_per_group(probe: PageProbe, server: Seeded
     page.get_by_label("Group band").select_option("minmax")
     page.locator("[data-metric='loss'][data-bands='1'] canvas").wait_for()
     probe.shot("20-grouped-band")
-    # the table shows the groups as well
+    # the table shows the groups as well, each as a header row that collapses its runs
     page.get_by_role("tab", name="Table").click()
     page.get_by_test_id("group-summary").get_by_text("1 group by tags.team:").wait_for()
+    header = page.locator("[role=grid] [data-group='vision']")
+    header.wait_for()
+    assert page.locator("[role=grid] [data-run-id]").count() > 0
+    page.get_by_role("button", name="Collapse group vision").click()
+    page.get_by_role("button", name="Expand group vision").wait_for()
+    assert page.locator("[role=grid] [data-run-id]").count() == 0
+    probe.shot("20b-grouped-table-collapsed")
+    page.get_by_role("button", name="Expand group vision").click()
+    page.locator("[role=grid] [data-run-id]").first.wait_for()
 
 
 def test_x_axis_modes(probe: PageProbe, server: Seeded) -> None:
@@ -99,3 +109,20 @@ def test_parallel_coordinates_for_selected_runs(probe: PageProbe, server: Seeded
     page.get_by_label("Axis params.lr").uncheck()
     assert plot.locator("[data-axis='params.lr']").count() == 0
     probe.shot("22-parallel-coordinates")
+
+
+def test_nan_and_inf_are_marked(probe: PageProbe, server: Seeded) -> None:
+    """A grad_norm with a NaN at step 3 and +inf at step 7: marks at the plot's edges."""
+    from mlflow.entities import Metric
+    from mlflow.tracking import MlflowClient
+
+    run_id = server.runs["child-a"]
+    MlflowClient(tracking_uri=server.url).log_batch(run_id, metrics=[
+        Metric("grad_norm", math.nan if i == 3 else math.inf if i == 7 else 1.0 / (1 + i), 1000 + i, i)
+        for i in range(10)])
+    page = probe.page
+    page.goto(f"/#/runs/{server.runs['child-a']}?tab=charts")
+    panel = page.locator("[data-metric='grad_norm'][data-drawn='yes'][data-markers='2']")
+    panel.locator("canvas").wait_for()
+    panel.get_by_text("NaN in 1 bucket (× at the bottom) · +inf in 1 bucket (▲ at the top)").wait_for()
+    probe.shot("23-nan-inf-markers")

@@ -23,17 +23,16 @@ SAMPLED_MAX_POINTS = 5000
 SAMPLED_MAX_RUNS = 100
 
 
-def _json_number(value: float) -> float | str:
-    """MLflow's JSON spells non-finite doubles as strings."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
+_COLUMNS = ("step", "first_step", "timestamp", "value", "min", "max", "count", "nan_count")
+_FLOAT_COLUMNS = ("value", "min", "max")
 
 
-def _from_json(value: Any) -> float:
-    return float(value) if value is not None else math.nan
+def _non_finite_name(value: float) -> str:
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+def _from_name(name: str) -> float:
+    return math.nan if name == "NaN" else (math.inf if name == "Infinity" else -math.inf)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,22 +51,6 @@ class SampledPoint:
     nan_count: int
     first_step: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "step": self.step, "timestamp": self.timestamp, "value": _json_number(self.value),
-            "min": _json_number(self.min), "max": _json_number(self.max), "count": self.count,
-            "nan_count": self.nan_count, "first_step": self.first_step,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> SampledPoint:
-        return cls(
-            step=int(d.get("step", 0)), timestamp=int(d.get("timestamp", 0)),
-            value=_from_json(d.get("value")), min=_from_json(d.get("min")), max=_from_json(d.get("max")),
-            count=int(d.get("count", 1)), nan_count=int(d.get("nan_count", 0)),
-            first_step=int(d.get("first_step", d.get("step", 0))),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class SampledSeries:
@@ -85,16 +68,45 @@ class SampledSeries:
         return all(p.count == 1 for p in self.points)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """Columnar wire form: one array per field, numbers only. A non-finite value/min/max is 0 in its
+        array and listed in ``non_finite``: ``{"value": {"NaN": [indexes], "Infinity": [...]}, ...}``
+        (only the columns and kinds that occur; absent when every number is finite)."""
+        pts = self.points
+        out: dict[str, Any] = {
             "run_id": self.run_id, "key": self.key, "total": self.total, "bucket_width": self.bucket_width,
-            "points": [p.to_dict() for p in self.points],
+            "step": [p.step for p in pts], "first_step": [p.first_step for p in pts],
+            "timestamp": [p.timestamp for p in pts],
         }
+        special: dict[str, dict[str, list[int]]] = {}
+        isfinite = math.isfinite
+        for column in _FLOAT_COLUMNS:
+            values = [getattr(p, column) for p in pts]
+            for i, v in enumerate(values):
+                if not isfinite(v):
+                    special.setdefault(column, {}).setdefault(_non_finite_name(v), []).append(i)
+                    values[i] = 0
+            out[column] = values
+        out["count"] = [p.count for p in pts]
+        out["nan_count"] = [p.nan_count for p in pts]
+        if special:
+            out["non_finite"] = special
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SampledSeries:
-        points = d.get("points") or []
-        return cls(
-            run_id=str(d.get("run_id", "")), key=str(d.get("key", "")),
-            points=tuple(SampledPoint.from_dict(p) for p in points if isinstance(p, dict)),
-            total=int(d.get("total", 0)), bucket_width=int(d.get("bucket_width", 1)),
+        columns = {c: list(d.get(c) or []) for c in _COLUMNS}
+        for column, kinds in (d.get("non_finite") or {}).items():
+            if column in _FLOAT_COLUMNS and isinstance(kinds, dict):
+                for name, indexes in kinds.items():
+                    for i in indexes:
+                        columns[column][i] = _from_name(name)
+        n = len(columns["step"])
+        points = tuple(
+            SampledPoint(step=int(columns["step"][i]), timestamp=int(columns["timestamp"][i]),
+                         value=float(columns["value"][i]), min=float(columns["min"][i]), max=float(columns["max"][i]),
+                         count=int(columns["count"][i]), nan_count=int(columns["nan_count"][i]),
+                         first_step=int(columns["first_step"][i]))
+            for i in range(n)
         )
+        return cls(run_id=str(d.get("run_id", "")), key=str(d.get("key", "")), points=points,
+                   total=int(d.get("total", 0)), bucket_width=int(d.get("bucket_width", 1)))

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ApiError, buildQuery, readCapped, TrackingApi } from "./client";
+import { ApiError, buildQuery, decodeSampled, readCapped, TrackingApi } from "./client";
 
 function mockFetch(status: number, body: unknown, headers: Record<string, string> = {}) {
   return vi.fn(async (_url: string, _init?: RequestInit) => new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers }));
@@ -66,5 +66,18 @@ describe("API client", () => {
     expect(bytes.length).toBe(250);
     expect(more).toBe(true);
     expect(pulled).toBeLessThan(10);
+  });
+});
+
+describe("decodeSampled", () => {
+  it("restores NaN and ±Infinity listed by index in non_finite", () => {
+    const s = decodeSampled({
+      run_id: "r", key: "loss", total: 3, bucket_width: 1, step: [0, 1, 2], first_step: [0, 1, 2], timestamp: [1, 2, 3],
+      value: [1, 0, 0], min: [1, 0, 0], max: [1, 0, 0], count: [1, 1, 1], nan_count: [0, 1, 0],
+      non_finite: { value: { NaN: [1], "-Infinity": [2] }, min: { NaN: [1], "-Infinity": [2] }, max: { NaN: [1], Infinity: [2] } },
+    });
+    expect(s.value).toEqual([1, NaN, -Infinity]);
+    expect(s.max).toEqual([1, NaN, Infinity]);
+    expect("non_finite" in s).toBe(false);
   });
 });

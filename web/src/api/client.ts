@@ -16,6 +16,9 @@ import type {
   SearchRunsResponse,
   RunStatus,
   SampledHistoryResponse,
+  SampledHistoryWireResponse,
+  SampledSeries,
+  SampledSeriesWire,
 } from "./types";
 
 export class ApiError extends Error {
@@ -152,7 +155,10 @@ export class TrackingApi {
     const q: Query = { run_ids: req.run_ids, metric_key: req.metric_key, max_points: req.max_points };
     if (req.min_step !== undefined) q.min_step = Math.floor(req.min_step);
     if (req.max_step !== undefined) q.max_step = Math.ceil(req.max_step);
-    return this.call("GET", "ajax-api/2.0/tracklog/metrics/get-history-sampled", q, signal);
+    return this.call<SampledHistoryWireResponse>("GET", "ajax-api/2.0/tracklog/metrics/get-history-sampled", q, signal).then((r) => ({
+      max_points: r.max_points,
+      series: (r.series ?? []).map(decodeSampled),
+    }));
   }
 
   // ---- artifacts ----
@@ -238,3 +244,21 @@ export async function readCapped(res: Response, limit: number): Promise<{ bytes:
 }
 
 export const api = new TrackingApi();
+
+const NON_FINITE: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
+
+/** Restore the non-finite numbers of a columnar bucketed series (in place: the arrays are fresh from JSON). */
+export function decodeSampled(w: SampledSeriesWire): SampledSeries {
+  const { non_finite: special, ...s } = w;
+  if (special) {
+    for (const column of ["value", "min", "max"] as const) {
+      const kinds = special[column];
+      if (!kinds) continue;
+      for (const [name, indexes] of Object.entries(kinds)) {
+        const v = NON_FINITE[name] ?? NaN;
+        for (const i of indexes ?? []) s[column][i] = v;
+      }
+    }
+  }
+  return s;
+}

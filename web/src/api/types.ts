@@ -32,28 +32,40 @@ export interface MetricWithRunId extends Metric {
   run_id: string;
 }
 
-/** One step bucket of GET .../tracklog/metrics/get-history-sampled (a tracklog extension). */
-export interface SampledPoint {
-  step: number; // last step in the bucket
-  timestamp: number; // of the last point
-  value: WireDouble; // the last point's value
-  min: WireDouble; // over the bucket's non-NaN values ("NaN" when all are NaN)
-  max: WireDouble;
-  count: number;
-  nan_count: number;
-  first_step: number;
-}
+export type NonFiniteName = "NaN" | "Infinity" | "-Infinity";
 
-export interface SampledSeries {
+/**
+ * GET .../tracklog/metrics/get-history-sampled (a tracklog extension), one run: its step buckets as
+ * columns (index i = bucket i), numbers only. step = the bucket's last step, timestamp/value = its last
+ * point, min/max over its non-NaN values. A non-finite value/min/max is 0 in its column and its index is
+ * listed in non_finite (e.g. non_finite.value.NaN = [3, 17]).
+ */
+export interface SampledSeriesWire {
   run_id: string;
   key: string;
   total: number;
   bucket_width: number;
-  points: SampledPoint[];
+  step: number[];
+  first_step: number[];
+  timestamp: number[];
+  value: number[];
+  min: number[];
+  max: number[];
+  count: number[];
+  nan_count: number[];
+  non_finite?: Partial<Record<"value" | "min" | "max", Partial<Record<NonFiniteName, number[]>>>>;
 }
 
+export interface SampledHistoryWireResponse {
+  series?: SampledSeriesWire[];
+  max_points?: number;
+}
+
+/** A decoded series (api.historySampled): the same columns with NaN/±Infinity restored. */
+export type SampledSeries = Omit<SampledSeriesWire, "non_finite">;
+
 export interface SampledHistoryResponse {
-  series?: SampledSeries[];
+  series: SampledSeries[];
   max_points?: number;
 }
 

@@ -13,10 +13,12 @@ import {
   groupRuns,
   linesFromGroups,
   linesFromRuns,
+  markersOf,
   stepIndex,
   toRunPoints,
   xMetricKey,
   type BandKind,
+  type Marker,
   type RunPoints,
   type XMode,
 } from "./sampled";
@@ -166,6 +168,8 @@ interface Drawn {
   data: uPlot.AlignedData;
   series: UPlotSeriesDef[];
   bands: UPlotBand[];
+  /** NaN / ±inf flags per line (drawn as marks at the plot's edges). */
+  markers: Marker[];
   csv: () => string;
   mode: XMode;
 }
@@ -186,17 +190,22 @@ function buildDrawn(
     const s = byRun.get(r.info.run_id);
     if (!s) continue;
     const xIdx = xMetricKey(settings.xAxis) ? stepIndex(xByRun.get(r.info.run_id)) : undefined;
-    points.set(r.info.run_id, toRunPoints(s, settings.xAxis, r.info.start_time ?? s.points[0]?.timestamp ?? 0, xIdx));
+    points.set(r.info.run_id, toRunPoints(s, settings.xAxis, r.info.start_time ?? s.timestamp[0] ?? 0, xIdx));
   }
   const defs: UPlotSeriesDef[] = [];
   let lines;
   let labels: string[];
+  const markers: Marker[] = [];
   if (groups) {
-    const stats = groups.map(([, members]) => groupBand(members.map((m) => points.get(m.info.run_id)).filter((p): p is RunPoints => Boolean(p)), settings.band));
+    const members = groups.map(([, ms]) => ms.map((m) => points.get(m.info.run_id)).filter((p): p is RunPoints => Boolean(p)));
+    const stats = members.map((ms) => groupBand(ms, settings.band));
+    members.forEach((ms, gi) => ms.forEach((m) => markers.push(...markersOf(m.pts, gi))));
     lines = linesFromGroups(stats);
-    labels = groups.map(([value, members]) => `${value} (${plural(members.length, "run")})`);
+    labels = groups.map(([value, ms]) => `${value} (${plural(ms.length, "run")})`);
   } else {
-    lines = linesFromRuns(runs.map((r) => points.get(r.info.run_id) ?? { runId: r.info.run_id, width: 1, sampled: false, pts: [] }), settings.spread);
+    const perRun = runs.map((r) => points.get(r.info.run_id) ?? { runId: r.info.run_id, width: 1, sampled: false, pts: [] });
+    perRun.forEach((p, i) => markers.push(...markersOf(p.pts, i)));
+    lines = linesFromRuns(perRun, settings.spread);
     labels = runs.map((r) => runName(r));
   }
   const aligned = alignLines(lines, settings.smoothing, settings.logY);
@@ -230,7 +239,7 @@ function buildDrawn(
     }
     return toCsv(["run_id", "run_name", "step", settings.xAxis, metricKey, "bucket min", "bucket max"], rows);
   };
-  return { data: aligned.data as uPlot.AlignedData, series: defs, bands, csv, mode: settings.xAxis };
+  return { data: aligned.data as uPlot.AlignedData, series: defs, bands, markers, csv, mode: settings.xAxis };
 }
 
 export function MetricPanel({
@@ -256,11 +265,14 @@ export function MetricPanel({
 
   const drawn = useMemo(() => {
     if (!hist.series || (xKey && !xHist.series)) return null;
-    return buildDrawn(metricKey, runs, groups, hist.series, xKey ? xHist.series : null, settings);
+    const built = buildDrawn(metricKey, runs, groups, hist.series, xKey ? xHist.series : null, settings);
+    performance.mark(`tracklog:chart-built:${metricKey}`); // read by benchmarks/ui_bench.py
+    return built;
   }, [hist.series, xHist.series, xKey, metricKey, runs, groups, settings]);
 
   const n = drawn ? drawn.data[0].length : 0;
-  const sampled = hist.series?.some((s) => s.points.some((p) => p.count > 1)) ?? false;
+  const sampled = hist.series?.some((s) => s.count.some((c) => c > 1)) ?? false;
+  const marks = drawn ? markerSummary(drawn.markers) : "";
   const error = hist.error ?? xHist.error;
   const exportPng = () => {
     const canvas = plot.current?.ctx.canvas;
@@ -271,7 +283,7 @@ export function MetricPanel({
   };
 
   return (
-    <div className="tl-col" style={{ gap: 4 }} data-metric={metricKey} data-drawn={drawn && n > 0 ? "yes" : "no"} data-bands={drawn?.bands.length ?? 0} data-x={drawn?.mode ?? ""}>
+    <div className="tl-col" style={{ gap: 4 }} data-metric={metricKey} data-drawn={drawn && n > 0 ? "yes" : "no"} data-bands={drawn?.bands.length ?? 0} data-x={drawn?.mode ?? ""} data-markers={drawn?.markers.length ?? 0}>
       <div className="tl-row">
         <strong title={metricKey} style={{ overflow: "hidden", textOverflow: "ellipsis" }}>{metricKey}</strong>
         {hist.loading || xHist.loading ? <Spinner /> : null}
@@ -296,16 +308,38 @@ export function MetricPanel({
           data={drawn.data}
           series={drawn.series}
           bands={drawn.bands}
+          markers={drawn.markers.map((m) => ({ x: m.x, kind: m.kind, color: drawn.series.filter((s) => !s.edge)[m.line]?.color ?? colorFor(m.line) }))}
           xLabel={xKey ?? X_LABEL[settings.xAxis] ?? "x"}
           timeX={settings.xAxis === "wall"}
           logY={settings.logY}
           points={n < 3}
-          onPlot={(u) => (plot.current = u)}
+          onPlot={(u) => {
+            plot.current = u;
+            if (u) performance.mark(`tracklog:chart-plotted:${metricKey}`); // read by benchmarks/ui_bench.py
+          }}
           onSelectRange={zoomable ? (min, max) => setRange({ start: Math.floor(min), end: Math.ceil(max) }) : undefined}
           onResetZoom={() => setRange(null)}
         />
       ) : null}
+      {marks ? (
+        <span className="tl-muted tl-markers-note" title="A NaN or infinite value cannot be drawn as a line point: the line has a gap there and a mark at the plot's edge shows where it is.">
+          {marks}
+        </span>
+      ) : null}
       {!drawn && !error ? <div className="tl-state"><Spinner /></div> : null}
     </div>
   );
+}
+
+/** "NaN in 3 buckets (× at the bottom) · +inf in 1 (▲ at the top)", or "" when every value is finite. */
+export function markerSummary(markers: Marker[]): string {
+  const count = (k: Marker["kind"]) => markers.filter((m) => m.kind === k).length;
+  const parts: string[] = [];
+  const nan = count("nan");
+  const inf = count("inf");
+  const neg = count("-inf");
+  if (nan) parts.push(`NaN in ${plural(nan, "bucket")} (× at the bottom)`);
+  if (inf) parts.push(`+inf in ${plural(inf, "bucket")} (▲ at the top)`);
+  if (neg) parts.push(`−inf in ${plural(neg, "bucket")} (▼ at the bottom)`);
+  return parts.join(" · ");
 }

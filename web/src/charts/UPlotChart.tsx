@@ -18,6 +18,48 @@ export interface UPlotBand {
   color: string;
 }
 
+/** A value the line cannot show at x: NaN (× at the bottom edge), +inf (▲ at the top), -inf (▼ at the bottom). */
+export interface UPlotMarker {
+  x: number;
+  kind: "nan" | "inf" | "-inf";
+  color: string;
+}
+
+/** Draw the markers inside the plot area (canvas pixels). */
+export function drawMarkers(u: uPlot, markers: UPlotMarker[]): void {
+  if (!markers.length) return;
+  const { ctx } = u;
+  const { left, top, width, height } = u.bbox;
+  const r = 4 * devicePixelRatio;
+  ctx.save();
+  ctx.lineWidth = 1.5 * devicePixelRatio;
+  for (const m of markers) {
+    const x = u.valToPos(m.x, "x", true);
+    if (!(x >= left && x <= left + width)) continue;
+    ctx.strokeStyle = m.color;
+    ctx.fillStyle = m.color;
+    ctx.beginPath();
+    if (m.kind === "nan") {
+      const y = top + height - r - 1;
+      ctx.moveTo(x - r, y - r);
+      ctx.lineTo(x + r, y + r);
+      ctx.moveTo(x + r, y - r);
+      ctx.lineTo(x - r, y + r);
+      ctx.stroke();
+    } else {
+      const y = m.kind === "inf" ? top + 1 : top + height - 3 * r - 1;
+      const tip = m.kind === "inf" ? y : y + 2 * r;
+      const base = m.kind === "inf" ? y + 2 * r : y;
+      ctx.moveTo(x, tip);
+      ctx.lineTo(x - r, base);
+      ctx.lineTo(x + r, base);
+      ctx.closePath();
+      ctx.fill();
+    }
+  }
+  ctx.restore();
+}
+
 /** "#rrggbb" with an alpha, as rgba(). */
 export function withAlpha(hex: string, alpha: number): string {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
@@ -42,6 +84,8 @@ export function UPlotChart(props: {
   onSelectRange?: (min: number, max: number) => void;
   onResetZoom?: () => void;
   bands?: UPlotBand[];
+  /** NaN / ±inf marks (see UPlotMarker). */
+  markers?: UPlotMarker[];
   /** Receives the plot when created (null when destroyed), e.g. to export its canvas. */
   onPlot?: (u: uPlot | null) => void;
 }) {
@@ -81,6 +125,7 @@ export function UPlotChart(props: {
       ],
       bands: (props.bands ?? []).map((b) => ({ series: [b.hi, b.lo] as [number, number], fill: withAlpha(b.color, 0.18) })),
       hooks: {
+        draw: [(u) => drawMarkers(u, cb.current.markers ?? [])],
         setSelect: [
           (u) => {
             if (!selecting || u.select.width < 5) return;

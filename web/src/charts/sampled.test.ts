@@ -1,12 +1,29 @@
 import { describe, expect, it } from "vitest";
-import type { SampledPoint, SampledSeries } from "../api/types";
-import { alignLines, groupBand, groupRuns, linesFromRuns, stepIndex, toRunPoints, valueAtStep, xMetricKey } from "./sampled";
+import type { SampledSeries } from "../api/types";
+import { alignLines, groupBand, groupRuns, linesFromRuns, markersOf, stepIndex, toRunPoints, valueAtStep, xMetricKey } from "./sampled";
 
-function pt(step: number, value: SampledPoint["value"], extra: Partial<SampledPoint> = {}): SampledPoint {
-  return { step, timestamp: 1_000_000 + step * 1000, value, min: value, max: value, count: 1, nan_count: 0, first_step: step, ...extra };
+interface P {
+  step: number;
+  timestamp: number;
+  value: number;
+  min: number;
+  max: number;
+  count: number;
+  nan_count: number;
+  first_step: number;
 }
-function series(runId: string, points: SampledPoint[], width = 1): SampledSeries {
-  return { run_id: runId, key: "loss", total: points.length, bucket_width: width, points };
+const num = (v: number | "NaN" | "Infinity" | "-Infinity") => (typeof v === "number" ? v : v === "NaN" ? NaN : v === "Infinity" ? Infinity : -Infinity);
+function pt(step: number, value: number | "NaN" | "Infinity" | "-Infinity", extra: Partial<P> = {}): P {
+  const v = num(value);
+  return { step, timestamp: 1_000_000 + step * 1000, value: v, min: v, max: v, count: 1, nan_count: 0, first_step: step, ...extra };
+}
+function series(runId: string, points: P[], width = 1): SampledSeries {
+  const col = <K extends keyof P>(k: K) => points.map((p) => p[k]);
+  return {
+    run_id: runId, key: "loss", total: points.length, bucket_width: width,
+    step: col("step"), first_step: col("first_step"), timestamp: col("timestamp"), value: col("value"),
+    min: col("min"), max: col("max"), count: col("count"), nan_count: col("nan_count"),
+  };
 }
 
 describe("x-axis modes", () => {
@@ -89,5 +106,18 @@ describe("aligned data", () => {
     const smooth = alignLines(linesFromRuns([r], true), 0.5, false);
     expect(smooth.data[1]![2]).not.toBe(20);
     expect(smooth.data[3]).toEqual([1, 10, 20]);
+  });
+});
+
+describe("NaN and infinity markers", () => {
+  it("flag NaN anywhere in a bucket and ±inf in the line or the band", () => {
+    const s = series("a", [pt(0, 1, { nan_count: 2, count: 5 }), pt(10, "NaN"), pt(20, 2, { max: Infinity }), pt(30, "-Infinity"), pt(40, 3)], 10);
+    const m = markersOf(toRunPoints(s, "step", 0).pts, 4);
+    expect(m).toEqual([
+      { x: 0, kind: "nan", line: 4 },
+      { x: 10, kind: "nan", line: 4 },
+      { x: 20, kind: "inf", line: 4 },
+      { x: 30, kind: "-inf", line: 4 },
+    ]);
   });
 });

@@ -2,7 +2,6 @@
 // x-axis modes, joining another metric as x by step, per-group mean ± std (or min/max) bands,
 // and uPlot's aligned data with a min/max band per line.
 import type { SampledSeries } from "../api/types";
-import { toNumber } from "../runs/runData";
 import { ema } from "./ema";
 
 /** step | wall time (epoch s) | relative time (s since the run started) | another metric ("metric:<key>"). */
@@ -20,6 +19,8 @@ export interface Pt {
   y: number;
   lo: number;
   hi: number;
+  /** NaN points in the bucket (even behind a finite last value). */
+  nans: number;
 }
 
 export interface RunPoints {
@@ -37,8 +38,7 @@ export interface StepIndex {
 }
 
 export function stepIndex(s: SampledSeries | undefined): StepIndex {
-  const pts = s?.points ?? [];
-  return { steps: pts.map((p) => p.step), values: pts.map((p) => toNumber(p.value)) };
+  return { steps: s?.step ?? [], values: s?.value ?? [] };
 }
 
 /** Value of the index at `step`: exact, else the closest earlier step, else NaN (nothing logged yet). */
@@ -61,20 +61,46 @@ export function valueAtStep(idx: StepIndex, step: number): number {
 export function toRunPoints(s: SampledSeries, mode: XMode, startMs: number, xIndex?: StepIndex): RunPoints {
   const width = Math.max(1, s.bucket_width || 1);
   const pts: Pt[] = [];
-  for (const p of s.points) {
+  const n = s.step.length;
+  let sampled = false;
+  for (let i = 0; i < n; i++) {
+    const step = s.step[i]!;
+    const ts = s.timestamp[i]!;
     let x: number;
-    if (mode === "step") x = p.step;
-    else if (mode === "wall") x = p.timestamp / 1000;
-    else if (mode === "relative") x = (p.timestamp - startMs) / 1000;
-    else x = xIndex ? valueAtStep(xIndex, p.step) : NaN;
+    if (mode === "step") x = step;
+    else if (mode === "wall") x = ts / 1000;
+    else if (mode === "relative") x = (ts - startMs) / 1000;
+    else x = xIndex ? valueAtStep(xIndex, step) : NaN;
+    if (s.count[i]! > 1) sampled = true;
     if (!Number.isFinite(x)) continue;
-    const y = toNumber(p.value);
-    const lo = toNumber(p.min);
-    const hi = toNumber(p.max);
-    pts.push({ step: p.step, bucket: Math.floor(p.step / width), x, y, lo: Number.isNaN(lo) ? y : lo, hi: Number.isNaN(hi) ? y : hi });
+    const y = s.value[i]!;
+    const lo = s.min[i]!;
+    const hi = s.max[i]!;
+    pts.push({ step, bucket: Math.floor(step / width), x, y, lo: Number.isNaN(lo) ? y : lo, hi: Number.isNaN(hi) ? y : hi, nans: s.nan_count[i] ?? 0 });
   }
   if (mode !== "step") pts.sort((a, b) => a.x - b.x || a.step - b.step);
-  return { runId: s.run_id, width, sampled: s.points.some((p) => p.count > 1), pts };
+  return { runId: s.run_id, width, sampled, pts };
+}
+
+/** What a marker flags at x: NaN points in the bucket, or a +inf / -inf value (line, min or max). */
+export type MarkerKind = "nan" | "inf" | "-inf";
+
+export interface Marker {
+  x: number;
+  kind: MarkerKind;
+  /** Index of the drawn line (its color). */
+  line: number;
+}
+
+/** Markers for the values a line cannot show: NaN anywhere in a bucket and ±inf (the line has a gap there). */
+export function markersOf(points: Pt[], line: number): Marker[] {
+  const out: Marker[] = [];
+  for (const p of points) {
+    if (p.nans > 0 || Number.isNaN(p.y)) out.push({ x: p.x, kind: "nan", line });
+    if (p.y === Infinity || p.hi === Infinity) out.push({ x: p.x, kind: "inf", line });
+    if (p.y === -Infinity || p.lo === -Infinity) out.push({ x: p.x, kind: "-inf", line });
+  }
+  return out;
 }
 
 export type BandKind = "std" | "minmax";

@@ -6,7 +6,7 @@ import { encodeRunsState, type RunsState, type RunsView } from "../routing/urlSt
 import { Button, Empty, ErrorBox, Loading, Spinner, Tabs } from "../ui/kit";
 import { plural } from "../ui/plural";
 import { GroupBySelect, GroupSummary } from "./GroupBy";
-import { sortByGroup } from "./grouping";
+import { groupedRows, isGroupRow, sortByGroup, type TableRow } from "./grouping";
 import { ColumnPicker } from "./ColumnPicker";
 import { CLIENT_SORT_KEYS, orderByFor } from "./columns";
 import { FilterBox } from "./FilterBox";
@@ -47,7 +47,12 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
   }, [search.runs, state.sort]);
   // Grouped: members of a group sit together (the table's own order within each group).
   const groupedRuns = useMemo(() => (state.group ? sortByGroup(sortedRuns, state.group) : sortedRuns), [sortedRuns, state.group]);
-  const rows = useMemo(() => buildDisplayRows(groupedRuns, expanded), [groupedRuns, expanded]);
+  const [collapsed, setCollapsed] = useState<Set<string>>(() => new Set());
+  useEffect(() => setCollapsed(new Set()), [state.group]);
+  const rows: TableRow[] = useMemo(
+    () => (state.group ? groupedRows(sortedRuns, state.group, expanded, collapsed) : buildDisplayRows(sortedRuns, expanded)),
+    [sortedRuns, state.group, expanded, collapsed],
+  );
   const selected = useMemo(() => new Set(state.selected), [state.selected]);
   const experimentNames = useMemo(
     () => (state.experiments.length > 1 ? new Map((experiments ?? []).map((e) => [e.experiment_id, e.name])) : undefined),
@@ -57,7 +62,10 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
 
   const chartRuns: Run[] = useMemo(() => {
     const sel = state.selected.map((id) => byId.get(id)).filter((r): r is Run => Boolean(r));
-    return sel.length ? sel : rows.slice(0, DEFAULT_CHART_RUNS).map((r) => r.run);
+    if (sel.length) return sel;
+    const top: Run[] = [];
+    for (const r of rows) if (!isGroupRow(r) && top.length < DEFAULT_CHART_RUNS) top.push(r.run);
+    return top;
   }, [state.selected, byId, rows]);
 
   if (state.experiments.length === 0) {
@@ -122,7 +130,7 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
       {!search.ready && !search.error ? <Loading what="runs" /> : null}
       {search.ready && state.group && state.view === "table" ? <GroupSummary runs={groupedRuns} group={state.group} /> : null}
       {search.ready && state.view === "table" ? (
-        rows.length === 0 && !search.loading ? (
+        sortedRuns.length === 0 && !search.loading ? (
           <Empty>{state.filter || search.filterError ? "No run matches this filter." : "No runs in the selected experiments yet."}</Empty>
         ) : (
           <RunsTable
@@ -142,6 +150,14 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
                 return n;
               })
             }
+            onToggleGroup={(g) =>
+              setCollapsed((s) => {
+                const n = new Set(s);
+                if (n.has(g)) n.delete(g);
+                else n.add(g);
+                return n;
+              })
+            }
             onRemoveColumn={(c) => update({ columns: state.columns.filter((x) => x !== c) })}
             onOpen={(id) => navigate(["runs", id])}
           />
@@ -149,7 +165,7 @@ export function RunsPage({ state, experiments }: { state: RunsState; experiments
       ) : null}
       {search.ready && state.view === "charts" ? (
         <div className="tl-page">
-          {state.selected.length === 0 ? <p className="tl-muted">No runs selected: showing the first {plural(Math.min(DEFAULT_CHART_RUNS, rows.length), "run")} of the table. Tick runs to choose.</p> : null}
+          {state.selected.length === 0 ? <p className="tl-muted">No runs selected: showing the first {plural(chartRuns.length, "run")} of the table. Tick runs to choose.</p> : null}
           <MetricCharts runs={chartRuns} groupBy={state.group} />
         </div>
       ) : null}

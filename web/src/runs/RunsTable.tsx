@@ -4,12 +4,16 @@ import type { SortSpec } from "../routing/urlState";
 import { hrefFor } from "../routing/router";
 import { formatDuration, formatTime, formatValue, StatusBadge } from "../ui/kit";
 import { BASE_COLUMNS, CHECK_WIDTH, columnLabel, EXPERIMENT_WIDTH, EXTRA_WIDTH } from "./columns";
+import { colorFor } from "../ui/theme";
+import { plural } from "../ui/plural";
+import { isGroupRow, selectableIds, type GroupHeaderRow, type TableRow } from "./grouping";
 import { columnValue, duration, runName, type DisplayRow } from "./runData";
 
 const ROW_H = 30;
 
 export function RunsTable(props: {
-  rows: DisplayRow[];
+  /** Run rows, with group header rows when grouping (see grouping.groupedRows). */
+  rows: TableRow[];
   columns: string[];
   /** When set (several experiments shown), an Experiment column names each run's experiment. */
   experimentNames?: Map<string, string>;
@@ -19,6 +23,8 @@ export function RunsTable(props: {
   onSort: (key: string) => void;
   onToggleSelect: (runIds: string[], on: boolean) => void;
   onToggleExpand: (runId: string) => void;
+  /** Collapse or expand a group (header rows only). */
+  onToggleGroup?: (group: string) => void;
   onRemoveColumn: (column: string) => void;
   onOpen: (runId: string) => void;
 }) {
@@ -35,7 +41,8 @@ export function RunsTable(props: {
   const expWidth = props.experimentNames ? EXPERIMENT_WIDTH : 0;
   const template = [CHECK_WIDTH, ...BASE_COLUMNS.map((c) => c.width), ...(expWidth ? [expWidth] : []), ...props.columns.map(() => EXTRA_WIDTH)].map((w) => `${w}px`).join(" ");
   const totalWidth = CHECK_WIDTH + BASE_COLUMNS.reduce((a, c) => a + c.width, 0) + expWidth + props.columns.length * EXTRA_WIDTH;
-  const allSelected = rows.length > 0 && rows.every((r) => props.selected.has(r.run.info.run_id));
+  const allIds = useMemo(() => selectableIds(rows), [rows]);
+  const allSelected = allIds.length > 0 && allIds.every((id) => props.selected.has(id));
 
   const move = (to: number) => {
     const i = Math.max(0, Math.min(rows.length - 1, to));
@@ -45,7 +52,24 @@ export function RunsTable(props: {
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if ((e.target as HTMLElement).tagName === "INPUT" && e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
-    const row = rows[active];
+    const current = rows[active];
+    if (current && isGroupRow(current)) {
+      const group = current;
+      const on = !group.runIds.every((id) => props.selected.has(id));
+      const handled: Record<string, () => void> = {
+        Enter: () => props.onToggleGroup?.(group.group),
+        " ": () => props.onToggleSelect(group.runIds, on),
+        ArrowRight: () => (group.collapsed ? props.onToggleGroup?.(group.group) : undefined),
+        ArrowLeft: () => (group.collapsed ? undefined : props.onToggleGroup?.(group.group)),
+      };
+      const act = handled[e.key];
+      if (act) {
+        act();
+        e.preventDefault();
+        return;
+      }
+    }
+    const row = current && !isGroupRow(current) ? current : undefined;
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 300) / ROW_H) - 1);
     switch (e.key) {
       case "ArrowDown": move(active + 1); break;
@@ -70,6 +94,8 @@ export function RunsTable(props: {
     () => ({
       toggleSelect: (id, on) => live.current.onToggleSelect([id], on),
       toggleExpand: (id) => live.current.onToggleExpand(id),
+      toggleGroup: (g) => live.current.onToggleGroup?.(g),
+      selectMany: (ids, on) => live.current.onToggleSelect(ids, on),
       open: (id) => live.current.onOpen(id),
       activate: (i) => setActive(i),
     }),
@@ -91,7 +117,7 @@ export function RunsTable(props: {
     >
       <div className="tl-grid-head" role="row" style={{ gridTemplateColumns: template, width: totalWidth }}>
         <div className="tl-cell" role="columnheader">
-          <input type="checkbox" aria-label="Select all runs" checked={allSelected} onChange={(e) => props.onToggleSelect(rows.map((r) => r.run.info.run_id), e.target.checked)} />
+          <input type="checkbox" aria-label="Select all runs" checked={allSelected} onChange={(e) => props.onToggleSelect(allIds, e.target.checked)} />
         </div>
         {BASE_COLUMNS.map((c) => (
           <div key={c.id} className="tl-cell" role="columnheader" aria-sort={props.sort?.key === c.sortKey ? (props.sort.desc ? "descending" : "ascending") : "none"}>
@@ -124,6 +150,20 @@ export function RunsTable(props: {
       <div style={{ height: virtualizer.getTotalSize(), width: totalWidth, position: "relative" }}>
         {virtualizer.getVirtualItems().map((vi) => {
           const row = rows[vi.index]!;
+          if (isGroupRow(row)) {
+            return (
+              <GroupRow
+                key={`group:${row.group}`}
+                row={row}
+                index={vi.index}
+                start={vi.start}
+                width={totalWidth}
+                isActive={vi.index === active}
+                selectedCount={row.runIds.filter((id) => props.selected.has(id)).length}
+                actions={actions}
+              />
+            );
+          }
           const id = row.run.info.run_id;
           return (
             <RunRow
@@ -149,9 +189,61 @@ export function RunsTable(props: {
 interface RowActions {
   toggleSelect: (runId: string, on: boolean) => void;
   toggleExpand: (runId: string) => void;
+  toggleGroup: (group: string) => void;
+  selectMany: (runIds: string[], on: boolean) => void;
   open: (runId: string) => void;
   activate: (index: number) => void;
 }
+
+/** A group's header: caret (collapse/expand), a box that ticks the group's runs, the value and its size. */
+const GroupRow = memo(function GroupRow(props: {
+  row: GroupHeaderRow;
+  index: number;
+  start: number;
+  width: number;
+  isActive: boolean;
+  selectedCount: number;
+  actions: RowActions;
+}) {
+  const { row, actions } = props;
+  const all = props.selectedCount === row.count;
+  return (
+    <div
+      id={`run-row-${props.index}`}
+      className={`tl-grid-row tl-group-row${props.isActive ? " active" : ""}`}
+      role="row"
+      aria-expanded={!row.collapsed}
+      aria-rowindex={props.index + 2}
+      data-group={row.group}
+      style={{ transform: `translateY(${props.start}px)`, height: ROW_H, width: props.width, display: "flex", alignItems: "center" }}
+      onMouseDown={() => actions.activate(props.index)}
+    >
+      <div className="tl-cell" role="gridcell" style={{ width: CHECK_WIDTH, flex: "none" }}>
+        <input
+          type="checkbox"
+          aria-label={`Select the ${plural(row.count, "run")} of group ${row.group}`}
+          checked={all}
+          ref={(el) => {
+            if (el) el.indeterminate = props.selectedCount > 0 && !all;
+          }}
+          onChange={(e) => actions.selectMany(row.runIds, e.target.checked)}
+        />
+      </div>
+      <div className="tl-cell" role="gridcell" style={{ flex: "1 1 auto" }}>
+        <button className="tl-caret" aria-label={row.collapsed ? `Expand group ${row.group}` : `Collapse group ${row.group}`} onClick={() => actions.toggleGroup(row.group)}>
+          {row.collapsed ? "▸" : "▾"}
+        </button>
+        <span style={{ color: colorFor(row.index) }}>■ </span>
+        <strong>{row.group}</strong>
+        <span className="tl-muted">
+          {" "}
+          ({plural(row.count, "run")}
+          {props.selectedCount ? `, ${props.selectedCount} selected` : ""})
+        </span>
+      </div>
+    </div>
+  );
+});
 
 const RunRow = memo(function RunRow(props: {
   row: DisplayRow;

@@ -3,7 +3,8 @@
 ``GET /api/2.0/tracklog/metrics/get-history-sampled`` (also under ``/ajax-api/``) answers, per run,
 at most ``max_points`` step buckets with the last point, min, max, count and NaN count of each
 (see ``tracklog.store.sampled``). A ``max_points`` above the cap is lowered to it, never refused;
-``min_step``/``max_step`` narrow the range (the UI re-fetches the visible range on zoom).
+``min_step``/``max_step`` narrow the range (the UI re-fetches the visible range on zoom). The
+answer is columnar, one array of numbers per field and run (``SampledSeries.to_dict``).
 """
 
 from __future__ import annotations
