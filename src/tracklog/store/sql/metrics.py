@@ -23,11 +23,12 @@ from tracklog.store.sql.fetch import driver_rows
 from tracklog.store.sql.latest import upsert_latest
 from tracklog.store.sql.paging import decode_after, encode_after
 from tracklog.store.sql.rollups import mark_dirty
-from tracklog.store.sql.rows import decode_value, encode_value, history_wire, metric_from_row
+from tracklog.store.sql.rows import DBL_MAX, decode_value, encode_value, history_wire, metric_from_row
 from tracklog.store.sql.runs import check_active_run, run_row, write_tags
 from tracklog.validation import validate_batch, validate_key, validate_max_results, validate_run_id
 
 MAX_BULK_RUN_IDS = 100
+_FINITE = int(s.ValueKind.FINITE)
 MAX_BULK_RESULTS = 2500
 
 
@@ -67,20 +68,24 @@ def _write_params(conn: Connection, run_id: str, params: Sequence[Param]) -> Non
 
 
 def _write_metrics(conn: Connection, run_id: str, metrics: Sequence[Metric]) -> None:
-    points: dict[tuple[Any, ...], dict[str, Any]] = {}
+    points: set[tuple[Any, ...]] = set()  # rows of ``metrics`` in column order; a set drops repeats
     model_points: dict[tuple[Any, ...], dict[str, Any]] = {}
     for m in metrics:
-        kind, value = encode_value(m.value)
-        row = {"run_uuid": run_id, "key": m.key, "step": m.step, "timestamp": m.timestamp,
-               "value_kind": int(kind), "value": value}
-        points[(m.key, m.step, m.timestamp, int(kind), value)] = row
+        value = m.value
+        if value != 0.0 and -DBL_MAX <= value <= DBL_MAX:  # finite and not +/-0.0 (NaN fails both)
+            kind, stored = _FINITE, float(value)
+        else:
+            encoded, stored = encode_value(value)
+            kind = int(encoded)
+        points.add((run_id, m.key, m.step, m.timestamp, kind, stored))
         if m.model_id:
             model_points[(m.model_id, m.key, m.step, m.timestamp)] = {
-                **row, "model_id": m.model_id,
+                "run_uuid": run_id, "key": m.key, "step": m.step, "timestamp": m.timestamp,
+                "value_kind": kind, "value": stored, "model_id": m.model_id,
                 "dataset_name": m.dataset_name, "dataset_digest": m.dataset_digest,
             }
     # Sorted so concurrent writers take row locks in the same order (no deadlocks).
-    insert_ignore_bulk(conn, s.metrics, [points[k] for k in sorted(points)])
+    insert_ignore_bulk(conn, s.metrics, sorted(points))
     if model_points:
         _check_models_exist(conn, {k[0] for k in model_points})
         insert_ignore(conn, s.logged_model_metrics, [model_points[k] for k in sorted(model_points)])
