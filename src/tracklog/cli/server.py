@@ -133,6 +133,9 @@ def server(**values: Any) -> None:
                         timeout_graceful_shutdown=settings.graceful_timeout,
                         timeout_keep_alive=KEEP_ALIVE_S, **logs)
         else:
+            from tracklog.server.heap import freeze_startup_heap
+
+            freeze_startup_heap()
             uvicorn.run(app, host=host, port=settings.port, proxy_headers=False,
                         timeout_graceful_shutdown=settings.graceful_timeout,
                         timeout_keep_alive=KEEP_ALIVE_S, **logs)

@@ -27,4 +27,8 @@ def build_app(settings: Settings) -> Starlette:
 
 
 def app_from_env() -> Starlette:
-    return build_app(Settings.from_env())
+    from tracklog.server.heap import freeze_startup_heap
+
+    app = build_app(Settings.from_env())
+    freeze_startup_heap()  # this is a uvicorn worker process: its start-up heap is built
+    return app
