@@ -64,3 +64,16 @@ def shared_pg_database() -> Iterator[str]:
 def module_pg_database() -> Iterator[str]:
     """Like ``shared_pg_database``, for a whole test module."""
     yield from _throwaway_database()
+
+
+@pytest.fixture
+def shared_mysql_database() -> Iterator[str]:
+    """A throw-away database on the machine's MariaDB (skipped when unreachable; a failure with CI=true)."""
+    from tests.conftest import MY_SERVER, _make_database
+
+    from tracklog.store.sql.engine import dispose_all
+
+    try:
+        yield from _make_database(MY_SERVER, "test", "MariaDB/MySQL")
+    finally:
+        dispose_all()

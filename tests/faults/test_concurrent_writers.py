@@ -1,4 +1,4 @@
-"""64 concurrent writers on one run for 30 s, on SQLite and on PostgreSQL.
+"""64 concurrent writers on one run for 30 s, on SQLite, PostgreSQL and MariaDB.
 
 The server runs two uvicorn worker processes (so SQLite sees writers from several processes).
 Each writer logs its own metric (step = sequence number), a point of one metric shared by all
@@ -29,12 +29,15 @@ SECONDS = float(os.environ.get("TRACKLOG_FAULT_WRITE_SECONDS", "30"))
 SHARED_STRIDE = 1_000_000
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres),
+                        pytest.param("mariadb", marks=pytest.mark.mysql)])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
     if request.param == "sqlite":
         uri = f"sqlite:///{tmp_path / 'db' / 'tracking.db'}"
-    else:
+    elif request.param == "postgresql":
         uri = str(request.getfixturevalue("shared_pg_database"))
+    else:
+        uri = str(request.getfixturevalue("shared_mysql_database"))
     srv = ServerProcess(tmp_path / "srv", uri, workers=2)
     srv.start()
     yield srv
