@@ -10,7 +10,8 @@ Then a directory of the same small files through each project's own client
 server``, tracklog's client against ``tracklog server`` (which packs small files
 into tar bundles, ``tracklog.artifacts.bundle``), ``log_artifacts`` then
 ``download_artifacts``, each in a subprocess that has already imported its
-client; server CPU is metered around each call alone.
+client and warmed it up with a two-file directory; server CPU is metered
+around each call alone.
 """
 
 from __future__ import annotations
@@ -29,13 +30,20 @@ PARALLEL = 8
 TREE_DIRS = 10
 # Runs in the client's own python: imports the client, then one call per line read on stdin.
 OWN_CLIENT = """
-import sys, time
+import os, sys, time
 kind, uri, run_id, src, dst = sys.argv[1:6]
 if kind == "mlflow":
     from mlflow import MlflowClient
 else:
     from tracklog import MlflowClient
 client = MlflowClient(tracking_uri=uri)
+warm = os.path.join(dst + "-warm", "src")  # first calls import modules and open connections
+os.makedirs(warm)
+for name in ("a.txt", "b.txt"):
+    with open(os.path.join(warm, name), "w") as f:
+        f.write(name)
+client.log_artifacts(run_id, warm, "warm-up")
+client.download_artifacts(run_id, "warm-up", dst + "-warm")
 calls = (lambda: client.log_artifacts(run_id, src, "tree"), lambda: client.download_artifacts(run_id, "tree", dst))
 for call in calls:
     print("READY", flush=True)
