@@ -257,3 +257,23 @@ def test_rollup_state_is_written_with_the_points(store: TrackingStore) -> None:
     assert state() == [("m", 16, 1, 90)]
     store.get_metric_history_sampled([rid], "m", 10)
     assert state() == [("m", 16, 1, None)]
+
+
+def test_keeper_builds_rollups_while_a_run_grows(store: TrackingStore) -> None:
+    """Writes that reach a multiple of refresh_steps bring the roll-up up to date in the background:
+    the first chart view reads stored buckets, nothing dirty is left to scan."""
+    from sqlalchemy import select
+
+    from tracklog.store.sql import schema
+
+    store = _small_rollups(store)
+    store._rollup_keeper = rollups.RollupKeeper(store._db, store._rollups, refresh_steps=100)
+    rid = new_run(store).info.run_id
+    for start in range(0, 301, 50):
+        store.log_batch(rid, metrics=[metric("m", math.cos(i), 7, i) for i in range(start, min(start + 50, 301))])
+    store._rollup_keeper.close()  # waits for the background refreshes
+    st = schema.metric_rollup_state
+    with store._db.reading() as conn:
+        (dirty,) = conn.execute(select(st.c.dirty_from).where(st.c.run_uuid == rid, st.c.key == "m")).one()
+    assert dirty is None
+    _check(_fresh(store), [rid], CASES)

@@ -20,6 +20,8 @@ Validity, for any writer in any process, out-of-order and late points included:
   writer takes first): writers that committed before are in the reader's scan, later ones see the
   state row and mark it dirty. On SQLite writers are serialized anyway.
 * Each process keeps recent roll-ups in memory (``RollupCache``), valid while ``seq`` is unchanged.
+* ``RollupKeeper`` refreshes the roll-up of a growing run in the background every
+  ``ROLLUP_REFRESH_STEPS`` steps, so chart views rarely find much to recompute.
 
 A run that grows past twice ``ROLLUP_BUCKETS`` buckets is coarsened (width doubled until it fits)
 from its stored buckets, without a scan.
@@ -27,6 +29,7 @@ from its stored buckets, without a scan.
 
 from __future__ import annotations
 
+import logging
 import os
 import struct
 import threading
@@ -43,15 +46,19 @@ from tracklog.store.sql.buckets import Bucket, aggregate, merge
 from tracklog.store.sql.db import Database, chunks
 from tracklog.store.sql.dialect import insert_ignore
 
-__all__ = ["ROLLUP_BUCKETS", "ROLLUP_MIN_STEPS", "Rollup", "RollupCache", "State", "mark_dirty", "states", "sync"]
+__all__ = ["ROLLUP_BUCKETS", "ROLLUP_MIN_STEPS", "Rollup", "RollupCache", "RollupKeeper", "State", "mark_dirty",
+           "states", "sync"]
 
 #: Buckets of a roll-up when built (at most); its width is the smallest power of two that fits.
 ROLLUP_BUCKETS = 4096
 #: Runs spanning fewer steps are always aggregated directly (cheap enough, nothing stored).
 ROLLUP_MIN_STEPS = 20_000
 ROLLUP_CACHE_ENTRIES = 256
+#: The keeper brings a key's roll-up up to date each time a write reaches a multiple of this step.
+ROLLUP_REFRESH_STEPS = 10_000
 #: Roll-ups computed at once (one connection each) when a request finds several out of date.
 ROLLUP_THREADS = max(2, min(8, os.cpu_count() or 2))
+_logger = logging.getLogger("tracklog.store.sql")
 #: ``dirty_from`` of a state whose buckets were never built (lower than any step).
 NEVER = -(2**63)
 #: Buckets per stored row, and their packing (the ``Bucket`` fields in order; doubles keep NaN/inf).
@@ -117,6 +124,51 @@ class RollupCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class RollupKeeper:
+    """Keeps the roll-ups of growing runs current in the background, so that no chart view
+    (the first one included) scans a long history: after a write that reaches a multiple of
+    ``refresh_steps`` (at ``min_steps`` or beyond), ``sync`` runs for that (run, key) on one
+    background thread. Each time it reads only the steps written since the previous time."""
+
+    def __init__(self, db: Database, cache: RollupCache, refresh_steps: int = ROLLUP_REFRESH_STEPS) -> None:
+        self._db = db
+        self._cache = cache
+        self._every = refresh_steps
+        self._lock = threading.Lock()
+        self._pending: set[tuple[str, str]] = set()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def after_write(self, run_id: str, metrics: Sequence[Metric]) -> None:
+        span: dict[str, tuple[int, int]] = {}
+        for m in metrics:
+            lo, hi = span.get(m.key, (m.step, m.step))
+            span[m.key] = (min(lo, m.step), max(hi, m.step))
+        every, floor = self._every, self._cache.min_steps
+        due = [key for key, (lo, hi) in span.items() if hi >= floor and hi // every * every >= lo]
+        for key in due:
+            with self._lock:
+                if (run_id, key) in self._pending:
+                    continue
+                self._pending.add((run_id, key))
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollup-keeper")
+                self._pool.submit(self._run, run_id, key)
+
+    def _run(self, run_id: str, key: str) -> None:
+        with self._lock:
+            self._pending.discard((run_id, key))
+        try:
+            sync(self._db, self._cache, [run_id], key, threads=1)
+        except Exception:  # noqa: BLE001 - a background refresh must never break writes; readers redo it
+            _logger.warning("background roll-up refresh of %s/%s failed", run_id, key, exc_info=True)
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)  # finishes the queued refreshes (one per (run, key) at most)
 
 
 # -- the write hook ----------------------------------------------------------------------------

@@ -68,6 +68,7 @@ class SqlStore(TrackingStore):
         self.default_artifact_root = default_artifact_root
         self._db = Database(get_engine(db_uri))
         self._rollups = rollups.RollupCache()  # recent chart roll-ups of long metric histories
+        self._rollup_keeper = rollups.RollupKeeper(self._db, self._rollups)
         key = url.render_as_string(hide_password=False)
         with _ready_lock:
             if key not in _ready:
@@ -182,6 +183,8 @@ class SqlStore(TrackingStore):
         if not (metrics or params or tags):
             return
         self._db.write(metric_ops.log_batch, run_id, metrics, params, tags)
+        if metrics:
+            self._rollup_keeper.after_write(run_id, metrics)
 
     def log_inputs(
         self,
@@ -330,5 +333,6 @@ class SqlStore(TrackingStore):
     # -- lifecycle ---------------------------------------------------------------
     def close(self) -> None:
         """Close idle pooled connections (the engine stays usable and shared per URI)."""
+        self._rollup_keeper.close()
         self._db.engine.dispose()
 
