@@ -156,3 +156,11 @@ def test_azure_connection_string_from_the_environment(
     assert repo.fast is not None
     repo.write_stream("env.txt", iter([b"azure env"]))
     assert repo.file_size("env.txt") == 9
+
+
+def test_stores_are_built_once_per_settings(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Repositories are often built per call; the obstore store (and its credentials) is reused."""
+    first, second = make_repo(request, "s3"), make_repo(request, "s3")
+    assert first.fast is not None and first.fast is second.fast
+    monkeypatch.setenv("MLFLOW_S3_ADDRESSING_STYLE", "path")  # a setting it reads: a new store
+    assert make_repo(request, "s3").fast is not first.fast

@@ -7,12 +7,19 @@ then moves bytes through fsspec). Credentials that the SDKs resolve (the AWS
 chain with profiles, SSO and roles; ``DefaultAzureCredential``; Google's
 default credentials) reach obstore through credential providers that call the
 SDKs, so both paths authenticate the same way.
+
+Stores are cached per process by their arguments and the environment they
+read (like fsspec's instance cache): a repository is often built per call (a
+client's ``log_artifact``, a server request on a direct-mode run), while
+building a store resolves credentials (profile files, a token request).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -28,13 +35,46 @@ _REFRESH = timedelta(minutes=5)
 log = logging.getLogger(__name__)
 
 
-def optional_object_io(builder: Callable[..., ObjectIO | None], *args: Any) -> ObjectIO | None:
-    """``builder(*args)``, or None (fsspec moves the bytes) if obstore cannot be set up here."""
+_ENV_PREFIXES = ("AWS_", "MLFLOW_S3_", "AZURE_", "GOOGLE_", "STORAGE_EMULATOR_HOST", "TRACKLOG_ARTIFACTS_OBSTORE")
+_CACHE_SIZE = 32
+
+
+class _StoreCache:
+    """A small LRU of built ``ObjectIO``s (and of failures, as None), keyed by arguments and environment."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: OrderedDict[str, ObjectIO | None] = OrderedDict()
+
+    def get(self, builder: Callable[..., ObjectIO | None], args: tuple[Any, ...]) -> ObjectIO | None:
+        env = sorted((k, v) for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES))
+        key = repr((builder.__qualname__, args, env))
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        built = _build(builder, args)
+        with self._lock:
+            self._items[key] = built
+            while len(self._items) > _CACHE_SIZE:
+                self._items.popitem(last=False)
+        return built
+
+
+def _build(builder: Callable[..., ObjectIO | None], args: tuple[Any, ...]) -> ObjectIO | None:
     try:
         return builder(*args)
     except Exception as exc:  # noqa: BLE001 - e.g. no default credentials: fsspec reports it on use
         log.info("obstore not used for this store (%s); using fsspec", exc)
         return None
+
+
+_cache = _StoreCache()
+
+
+def optional_object_io(builder: Callable[..., ObjectIO | None], *args: Any) -> ObjectIO | None:
+    """``builder(*args)`` (cached), or None (fsspec moves the bytes) if obstore cannot be set up here."""
+    return _cache.get(builder, args)
 
 
 def _truthy(name: str) -> bool:
