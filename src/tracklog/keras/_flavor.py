@@ -28,7 +28,7 @@ from tracklog.models.errors import ModelIntegrityError
 from tracklog.models.hashing import FILE_TAG, SHA256_TAG, digests_match, sha256_file
 from tracklog.models.mlmodel import PYFUNC_FLAVOR, MLmodel
 from tracklog.models.publish import ModelInfo, SavedFile, empty_model_dir, model_name, publish
-from tracklog.models.signature import head, infer_signature, save_input_example, signature_dict
+from tracklog.models.signature import describe_inputs
 from tracklog.models.uri import ResolvedModel, resolve_model
 
 __all__ = ["FLAVOR_NAME", "KerasPredictor", "load_model", "load_resolved", "log_model", "save_model"]
@@ -55,16 +55,6 @@ def _requirements(extra: Sequence[str]) -> list[str]:
     return [*pinned(names), *extra]
 
 
-def _infer(model: Any, example: Any) -> dict[str, Any] | None:
-    import warnings
-
-    try:
-        return infer_signature(example, model.predict(example, verbose=0))
-    except Exception as exc:  # noqa: BLE001 - a signature is optional; the model is still saved
-        warnings.warn(f"tracklog: could not infer a model signature: {exc}", stacklevel=3)
-        return None
-
-
 def _write(
     folder: Path,
     meta: MLmodel,
@@ -83,11 +73,7 @@ def _write(
     model.save(folder / MODEL_FILE)
     (folder / _KERAS_MODULE_FILE).write_text("tensorflow.keras", encoding="utf-8")
     (folder / _SAVE_FORMAT_FILE).write_text("tf", encoding="utf-8")
-    if input_example is not None:
-        meta.saved_input_example_info = save_input_example(folder, head(input_example))
-    meta.signature = signature_dict(signature)
-    if meta.signature is None and input_example is not None and signature is not False:
-        meta.signature = _infer(model, head(input_example))
+    describe_inputs(meta, folder, signature, input_example, lambda example: model.predict(example, verbose=0))
     env = write_environment_files(folder, _requirements(extra_pip_requirements))
     meta.add_flavor(
         PYFUNC_FLAVOR,
@@ -104,13 +90,7 @@ def _write(
         keras_version=_backend_version(keras),
         save_format="tf",
     )
-    from tracklog import __version__
-
-    meta.extra["tracklog_version"] = __version__
-    meta.model_size_bytes = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-    if metadata:
-        meta.extra["metadata"] = dict(metadata)
-    meta.save(folder)
+    meta.finish(folder, metadata)
     return SavedFile(MODEL_FILE, SERIALIZATION_FORMAT)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +60,16 @@ class MLmodel:
             out["saved_input_example_info"] = self.saved_input_example_info
         out.update(self.extra)
         return out
+
+    def finish(self, directory: str | os.PathLike[str], metadata: Mapping[str, Any] | None = None) -> Path:
+        """Record tracklog's version, the files' total size and user ``metadata``, then ``save``."""
+        from tracklog import __version__
+
+        self.extra["tracklog_version"] = __version__
+        self.model_size_bytes = sum(p.stat().st_size for p in Path(directory).rglob("*") if p.is_file())
+        if metadata:
+            self.extra["metadata"] = dict(metadata)
+        return self.save(directory)
 
     def save(self, directory: str | os.PathLike[str]) -> Path:
         path = Path(directory) / MLMODEL_FILE

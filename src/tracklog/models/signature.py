@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tracklog.models.mlmodel import MLmodel
 
 __all__ = ["infer_signature", "save_input_example", "schema_of", "signature_dict"]
 
@@ -91,6 +95,24 @@ def save_input_example(directory: str | os.PathLike[str], example: Any) -> dict[
     (folder / SERVING_EXAMPLE_FILE).write_text(json.dumps(serving, indent=2), encoding="utf-8")
     info["serving_input_path"] = SERVING_EXAMPLE_FILE
     return info
+
+
+def describe_inputs(meta: MLmodel, folder: Path, signature: Any, input_example: Any,
+                    predict: Callable[[Any], Any]) -> None:
+    """Save ``input_example`` (its first rows) into ``folder`` and set ``meta``'s signature: the given one,
+    else inferred from the example and ``predict``'s answer (not with ``signature=False``; a model whose
+    prediction fails is saved without one, with a warning)."""
+    example = head(input_example) if input_example is not None else None
+    if example is not None:
+        meta.saved_input_example_info = save_input_example(folder, example)
+    meta.signature = signature_dict(signature)
+    if meta.signature is None and example is not None and signature is not False:
+        try:
+            meta.signature = infer_signature(example, predict(example))
+        except Exception as exc:  # noqa: BLE001 - a signature is optional; the model is still saved
+            import warnings
+
+            warnings.warn(f"tracklog: could not infer a model signature: {exc}", stacklevel=4)
 
 
 def signature_dict(signature: Any) -> dict[str, Any] | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from tracklog.models.errors import ModelIntegrityError
 from tracklog.models.hashing import FILE_TAG, FORMAT_TAG, SHA256_TAG, digests_match, sha256_file
 from tracklog.models.mlmodel import PYFUNC_FLAVOR, MLmodel
 from tracklog.models.publish import ModelInfo, SavedFile, empty_model_dir, model_name, publish
-from tracklog.models.signature import head, infer_signature, save_input_example, signature_dict
+from tracklog.models.signature import describe_inputs
 from tracklog.models.uri import ResolvedModel, resolve_model
 from tracklog.sklearn import _serialization as ser
 
@@ -55,11 +54,7 @@ def _write(
     file_name = ser.FILE_NAMES[serialization_format]
     ser.dump(sk_model, folder / file_name, serialization_format)
     trusted = ser.untrusted_types(folder / file_name) if serialization_format == ser.SKOPS else []
-    if input_example is not None:
-        meta.saved_input_example_info = save_input_example(folder, head(input_example))
-    meta.signature = signature_dict(signature)
-    if meta.signature is None and input_example is not None and signature is not False:
-        meta.signature = _infer(sk_model, head(input_example), pyfunc_predict_fn)
+    describe_inputs(meta, folder, signature, input_example, lambda x: getattr(sk_model, pyfunc_predict_fn)(x))
     env = write_environment_files(folder, _requirements(serialization_format, input_example, extra_pip_requirements))
     meta.add_flavor(
         PYFUNC_FLAVOR,
@@ -78,22 +73,8 @@ def _write(
         # read by MLflow's own loader; tracklog trusts these only after the hash check
         skops_trusted_types=trusted or None,
     )
-    from tracklog import __version__
-
-    meta.extra["tracklog_version"] = __version__
-    meta.model_size_bytes = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-    if metadata:
-        meta.extra["metadata"] = dict(metadata)
-    meta.save(folder)
+    meta.finish(folder, metadata)
     return SavedFile(file_name, serialization_format)
-
-
-def _infer(sk_model: Any, example: Any, predict_fn: str) -> dict[str, Any] | None:
-    try:
-        return infer_signature(example, getattr(sk_model, predict_fn)(example))
-    except Exception as exc:  # noqa: BLE001 - a signature is optional; the model is still saved
-        warnings.warn(f"tracklog: could not infer a model signature: {exc}", stacklevel=3)
-        return None
 
 
 def save_model(
