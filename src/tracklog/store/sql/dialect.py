@@ -20,6 +20,8 @@ from sqlalchemy import Column, Connection, Table, TextClause, func, select, text
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.dialects.postgresql.base import PGDialect
 
+from tracklog.store.sql import driver
+
 _PG = PGDialect()  # type: ignore[no-untyped-call]
 _pg_statements: dict[tuple[str, tuple[str, ...], str], TextClause] = {}
 
@@ -99,7 +101,7 @@ def insert_ignore_bulk(conn: Connection, table: Table, rows: Sequence[tuple[Any,
         return
     name = conn.dialect.name
     if name == "sqlite":
-        conn.exec_driver_sql(_sqlite_insert_ignore(table), list(rows))
+        driver.run(conn, _sqlite_insert_ignore(table), list(rows))
     elif name in ("mysql", "mariadb"):
         conn.execute(_mysql_json_insert(table), {"doc": orjson.dumps(rows).decode()})
     else:

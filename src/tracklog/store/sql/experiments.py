@@ -185,9 +185,10 @@ _LOCATION = 'SELECT experiment_id, artifact_location, lifecycle_stage FROM exper
 def active_experiment_location(conn: Connection, experiment_id: str) -> tuple[int, str]:
     """``active_experiment_row``'s id and artifact location, read by one driver-level lookup (run creation)."""
     eid = validate_experiment_id(experiment_id)
-    row = driver.execute(conn, _LOCATION, {"id": eid}).first()
-    if row is None:
+    found = driver.rows(conn, _LOCATION, {"id": eid})
+    if not found:
         raise NotFound(f"No Experiment with id={experiment_id} exists")
+    row = found[0]
     _check_active(experiment_id, row[2])
     return int(row[0]), str(row[1])
 

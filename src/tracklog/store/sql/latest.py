@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from tracklog.entities import Metric
+from tracklog.store.sql import driver
 from tracklog.store.sql import schema as s
 from tracklog.store.sql.dialect import columnar, pg_unnest_insert
 from tracklog.store.sql.rows import DBL_MAX, encode_value
@@ -151,6 +152,6 @@ def upsert_latest(conn: Connection, run_id: str, metrics: Sequence[Metric]) -> N
     elif dialect == "sqlite":
         # sqlite3 takes the ``:name`` parameters itself: no per-row processing by SQLAlchemy.
         _statement(dialect)
-        conn.exec_driver_sql(_sql[dialect], rows)
+        driver.run(conn, _sql[dialect], rows)
     else:
         conn.execute(_statement(dialect), rows)

@@ -60,9 +60,10 @@ _RUN_STAGE = "SELECT lifecycle_stage FROM runs WHERE run_uuid = :run_id"
 def check_active_run(conn: Connection, run_id: str) -> None:
     """``active_run_row``'s checks (same errors) by one driver-level primary-key lookup (logging)."""
     validate_run_id(run_id)
-    stage = driver.execute(conn, _RUN_STAGE, {"run_id": run_id}).scalar()
-    if stage is None:
+    found = driver.rows(conn, _RUN_STAGE, {"run_id": run_id})
+    if not found:
         raise NotFound(f"Run with id={run_id} not found")
+    stage = found[0][0]
     if stage != ACTIVE:
         raise InvalidArgument(f"The run {run_id} must be in the 'active' state. Current state is {stage}.")
 
@@ -120,12 +121,12 @@ def create_run(
         artifact_uri=join_uri(location, run_id, "artifacts"),
         lifecycle_stage=LifecycleStage.ACTIVE,
     )
-    driver.execute(conn, _INSERT_RUN, {
+    driver.run(conn, _INSERT_RUN, {
         "run_uuid": run_id, "name": name, "experiment_id": eid, "user_id": info.user_id,
         "status": RunStatus.RUNNING.value, "start_time": info.start_time, "lifecycle_stage": ACTIVE,
         "artifact_uri": info.artifact_uri,
     })
-    driver.execute(conn, _INSERT_TAG, [{"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()])
+    driver.run(conn, _INSERT_TAG, [{"run_uuid": run_id, "key": k, "value": v} for k, v in tag_map.items()])
     # The run as get_run would read it back: nothing else can be attached to it yet.
     tags = tuple(RunTag(k, v) for k, v in sorted(tag_map.items()))
     return Run(info=info, data=RunData(tags=tags))
