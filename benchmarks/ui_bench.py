@@ -327,7 +327,7 @@ SPLIT_JS = """() => {
     bytes: e.encodedBodySize, decoded: e.decodedBodySize}));
   const marks = {};
   for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("tracklog:")) marks[m.name] = m.startTime;
-  return {search: pick("runs/search"), sampled: pick("get-history-sampled"), marks};
+  return {search: pick("runs/search"), sampled: pick("get-history-sampled"), chunk: pick("MetricCharts"), marks};
 }"""
 
 
@@ -343,7 +343,12 @@ def chart_split(raw: dict[str, Any], drawn_ms: float, key: str = "loss") -> dict
     data = marks.get(f"tracklog:chart-data:{key}")
     built = marks.get(f"tracklog:chart-built:{key}")
     plotted = marks.get(f"tracklog:chart-plotted:{key}")
+    search = [e for e in raw.get("search", []) if 0 < e["responseEnd"] <= req["start"]]
+    chunk = [e for e in raw.get("chunk", []) if e["responseEnd"] > 0]
     out = {
+        # of which: the runs list answered, the chart code loaded (both needed before the request)
+        **({"search_done_s": max(e["responseEnd"] for e in search) / 1000} if search else {}),
+        **({"chart_code_s": max(e["responseEnd"] for e in chunk) / 1000} if chunk else {}),
         "until_request_s": req["start"] / 1000,
         "request_ttfb_s": (req["responseStart"] - req["requestStart"]) / 1000,
         "request_body_s": (req["responseEnd"] - req["responseStart"]) / 1000,
