@@ -164,3 +164,34 @@ def test_stores_are_built_once_per_settings(request: pytest.FixtureRequest, monk
     assert first.fast is not None and first.fast is second.fast
     monkeypatch.setenv("MLFLOW_S3_ADDRESSING_STYLE", "path")  # a setting it reads: a new store
     assert make_repo(request, "s3").fast is not first.fast
+
+
+@pytest.mark.parametrize("kind", ["s3", "azure"])
+def test_write_many_puts_small_files_concurrently(request: pytest.FixtureRequest, kind: str) -> None:
+    repo = make_repo(request, kind)
+    files = {f"many/f{i:03d}.txt": os.urandom(i * 37) for i in range(40)}
+    files["many/big.bin"] = os.urandom(3 * MiB)
+    files["many/zzz.txt"] = b"after the big one"
+    pairs = ((path, iter([data[: len(data) // 2], data[len(data) // 2 :]])) for path, data in files.items())
+    assert repo.write_many(pairs) == len(files)
+    for path, data in files.items():
+        with repo.open_read(path) as fh:
+            assert fh.read() == data, path
+
+
+@pytest.mark.parametrize("kind", ["s3", "azure"])
+def test_write_many_completes_earlier_files_when_a_later_one_is_refused(
+    request: pytest.FixtureRequest, kind: str
+) -> None:
+    repo = make_repo(request, kind)
+
+    def pairs() -> Iterator[tuple[str, Iterator[bytes]]]:
+        for i in range(5):
+            yield f"ok/{i}.txt", iter([b"x" * 1000])
+        raise ValueError("refused member")
+
+    with pytest.raises(ValueError, match="refused member"):
+        repo.write_many(pairs())
+    assert [(f.path, f.file_size) for f in repo.list_artifacts("ok")] == [(f"ok/{i}.txt", 1000) for i in range(5)]
+    with pytest.raises(Exception, match="Invalid path"):
+        repo.write_many(iter([("../escape.txt", iter([b"no"]))]))

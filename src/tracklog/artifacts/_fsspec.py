@@ -167,6 +167,11 @@ class FsspecArtifactRepository(ArtifactRepository):
         out.close()  # completes the multipart / resumable / block-list upload: only now is it visible
         return total
 
+    def write_many(self, files: Iterable[tuple[str, Iterator[bytes]]]) -> int:
+        if self.fast is not None and self.fast.writes:
+            return self.fast.write_many((self._object_key(path), chunks) for path, chunks in files)
+        return super().write_many(files)
+
     async def write_stream_async(self, path: str, chunks: AsyncIterator[bytes]) -> int:
         if self.fast is not None and self.fast.writes:
             return await self.fast.write_async(self._object_key(path), chunks)

@@ -17,8 +17,11 @@ container, exactly as fsspec names them (obstore stores keys verbatim).
 from __future__ import annotations
 
 import io
+import itertools
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 if TYPE_CHECKING:
@@ -36,6 +39,11 @@ PART_SIZE = 5 * MiB
 PARTS_IN_FLIGHT = 2
 MAX_PARTS = 9_000  # below S3's 10,000, for the part size of a file of known size
 READ_CHUNK = 1 * MiB
+# ``write_many``: files up to SMALL_FILE are read whole and PUT on a pool, at most
+# SMALL_IN_FLIGHT at once (16 MiB), so a bundle of small files is not one round trip per file.
+SMALL_FILE = 1 * MiB
+SMALL_IN_FLIGHT = 16
+PUT_THREADS = 8
 
 
 def obstore_enabled() -> bool:
@@ -113,6 +121,36 @@ class ObjectIO:
                 await out.write(chunk)
                 total += len(chunk)
         return total
+
+    def write_many(self, files: Iterable[tuple[str, Iterator[bytes]]]) -> int:
+        """Write ``(key, chunks)`` pairs as ``write`` would, small files concurrently; return how many.
+
+        Each file's chunks are read before the next pair is taken. If taking a pair fails
+        (e.g. a refused bundle member) the files before it are still completed.
+        """
+        import obstore as obs
+
+        count = 0
+        with ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix="tracklog-put") as pool:
+            pending: deque[Future[Any]] = deque()
+            for key, chunks in files:
+                iterator = iter(chunks)
+                head: list[bytes] = []
+                size = 0
+                for chunk in iterator:
+                    head.append(chunk)
+                    size += len(chunk)
+                    if size > SMALL_FILE:
+                        self.write(key, itertools.chain(head, iterator))
+                        break
+                else:
+                    pending.append(pool.submit(obs.put, self.store, key, b"".join(head), use_multipart=False))
+                    if len(pending) >= SMALL_IN_FLIGHT:
+                        pending.popleft().result()
+                count += 1
+            while pending:
+                pending.popleft().result()
+        return count
 
     def put_file(self, key: str, local_file: str) -> None:
         """Upload a local file (small ones in one ``PUT``)."""
