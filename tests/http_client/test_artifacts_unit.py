@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import sys
+import tarfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -12,7 +15,7 @@ import httpx
 import orjson
 import pytest
 
-from tracklog.artifacts.bundle import unpack_bundle
+from tracklog.artifacts.bundle import stream_bundle, unpack_bundle
 from tracklog.artifacts.http import BUNDLE_API, BUNDLE_FILE_MAX, HttpArtifactRepository, resolve_artifact_root
 from tracklog.client.transport import HttpSettings, HttpTransport
 from tracklog.entities import FileInfo
@@ -83,6 +86,8 @@ class FakeProxy:
         try:
             time.sleep(self.delay)
             path = request.url.path
+            if not path.startswith(PREFIX):  # like mlflow server: no tracklog endpoints
+                return httpx.Response(404, html="<!doctype html><title>404 Not Found</title>")
             if request.method == "PUT":
                 self.files[path[len(PREFIX) + 1:]] = request.read()
                 return httpx.Response(200)
@@ -156,6 +161,15 @@ class BundleProxy(FakeProxy):
             with self.lock:
                 self.bundles.append(count)
             return httpx.Response(200, json={"files": count})
+        if request.method == "GET" and path.startswith(BUNDLE_PREFIX + "/"):
+            directory = path[len(BUNDLE_PREFIX) + 1:]
+            with self.lock:
+                self.bundles.append(-1)
+                found = {k[len(directory) + 1:]: v for k, v in self.files.items() if k.startswith(directory + "/")}
+            dirs = sorted({n.rsplit("/", 1)[0] for n in found if "/" in n})
+            entries = [(d, None, None) for d in dirs] + [
+                (n, len(v), functools.partial(io.BytesIO, v)) for n, v in sorted(found.items())]
+            return httpx.Response(200, content=b"".join(stream_bundle(entries)))
         return super().handler(request)
 
 
@@ -220,6 +234,40 @@ def test_a_refused_bundle_is_an_error(tmp_path: Path) -> None:
     repo = HttpArtifactRepository("mlflow-artifacts:/1/run/artifacts", "http://h", transport=http)
     with pytest.raises(InvalidArgument, match="Invalid path"):
         repo.log_artifacts(str(tmp_path / "src"))
+
+
+def test_directory_download_is_one_bundle(tmp_path: Path) -> None:
+    proxy = BundleProxy()
+    for i in range(40):
+        proxy.files[f"1/run/artifacts/d/{i % 4}/f{i}.bin"] = bytes([i]) * (i + 1)
+    out = Path(proxy.repo().download_artifacts("d", str(tmp_path)))
+    got = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert got == {f"{i % 4}/f{i}.bin": bytes([i]) * (i + 1) for i in range(40)}
+    assert proxy.bundles == [-1]  # one GET of the tree
+    gets = [h for h in proxy.headers if h.get("Content-Type") is None]
+    assert len(gets) == 1  # the listing that tells a directory from a file
+    assert not [p for p in tmp_path.rglob("*.part-*")]
+
+
+def test_a_hostile_download_bundle_is_refused(tmp_path: Path) -> None:
+    proxy = FakeProxy()
+    proxy.files["1/run/artifacts/d/x.txt"] = b"x"
+    evil = io.BytesIO()
+    with tarfile.open(fileobj=evil, mode="w") as tar:
+        info = tarfile.TarInfo("../escape.txt")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"!"))
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith(BUNDLE_PREFIX):
+            return httpx.Response(200, content=evil.getvalue())
+        return proxy.handler(request)
+
+    http = HttpTransport("http://h", HttpSettings(max_retries=0), transport=httpx.MockTransport(handler))
+    repo = HttpArtifactRepository("mlflow-artifacts:/1/run/artifacts", "http://h", transport=http)
+    with pytest.raises(InvalidArgument, match="Invalid path"):
+        repo.download_artifacts("d", str(tmp_path / "out"))
+    assert not (tmp_path / "escape.txt").exists() and not (tmp_path / "out" / "escape.txt").exists()
 
 
 def test_download_tree_is_concurrent_and_leaves_no_temp_files(tmp_path: Path) -> None:

@@ -157,3 +157,26 @@ def test_bundle_needs_the_tar_content_type(api: Api, destination: Path) -> None:
         r = api.client.post(f"{BUNDLE}/{prefix}", headers=headers, content=_tar(_file("a")))
         assert r.status_code == 400 and "application/x-tar" in r.json()["message"], headers
     assert not (destination / prefix / "a").exists()
+
+
+def test_directory_download_as_one_tar(api: Api, destination: Path) -> None:
+    prefix = _prefix(api)
+    files = {"a.txt": b"a", "sub/b.bin": os.urandom(300_000), "sub/deeper/c.json": b"{}", "unicodé.txt": b"u"}
+    for name, data in files.items():
+        assert api.client.put(f"{PROXY}/{prefix}/tree/{name}", content=data).status_code == 200
+    (destination / prefix / "tree" / "empty").mkdir()
+    (destination / prefix / "tree" / "link").symlink_to(destination)  # never followed, never listed
+    r = api.client.get(f"{BUNDLE}/{prefix}/tree")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/x-tar"
+    assert r.headers["content-disposition"].startswith('attachment; filename="tree.tar"')
+    got: dict[str, bytes | None] = {}
+    with tarfile.open(fileobj=io.BytesIO(r.content), mode="r|") as tar:
+        for member in tar:
+            source = tar.extractfile(member) if member.isfile() else None
+            got[member.name] = source.read() if source else None
+    assert got == {**files, "sub": None, "sub/deeper": None, "empty": None}
+    # a missing directory is an empty tar; traversal in the URL is refused
+    with tarfile.open(fileobj=io.BytesIO(api.client.get(f"{BUNDLE}/{prefix}/nothing").content)) as tar:
+        assert tar.getnames() == []
+    for bad in (f"{prefix}/%2e%2e/%2e%2e", f"{prefix}/%252e%252e/x"):
+        assert api.client.get(f"{BUNDLE}/{bad}").status_code in (400, 404)

@@ -52,7 +52,7 @@ def test_traversal_rejected_on_every_route(api: Api, destination: Path, planted:
         for raw in (f"{PROXY}/{prefix}/{quoted}", f"{PROXY}/{quoted}"):
             responses += [c.get(raw), c.put(raw, content=b"owned"), c.delete(raw)]
         for raw in (f"{BUNDLE}/{prefix}/{quoted}", f"{BUNDLE}/{quoted}"):
-            responses.append(c.post(raw, headers=TAR, content=_tar_of("owned.txt")))
+            responses += [c.post(raw, headers=TAR, content=_tar_of("owned.txt")), c.get(raw)]
     for r in responses:
         assert r.status_code in (400, 404), (bad, r.request.url, r.status_code, r.text)
         assert "TOP SECRET" not in r.text
@@ -93,7 +93,8 @@ def test_planted_symlink_is_refused(api: Api, destination: Path, planted: Path) 
               c.delete(f"{PROXY}/{prefix}/linkdir/secret.txt"),
               c.post(f"{BUNDLE}/{prefix}/linkdir", headers=TAR, content=_tar_of("new.txt")),
               c.post(f"{BUNDLE}/{prefix}", headers=TAR, content=_tar_of("linkdir/new.txt")),
-              c.post(f"{BUNDLE}/{prefix}", headers=TAR, content=_tar_of("link.txt"))):
+              c.post(f"{BUNDLE}/{prefix}", headers=TAR, content=_tar_of("link.txt")),
+              c.get(f"{BUNDLE}/{prefix}/linkdir")):
         assert r.status_code in (400, 404), r.text
         assert "TOP SECRET" not in r.text
     listing = c.get(PROXY, params={"path": f"{prefix}/linkdir"})

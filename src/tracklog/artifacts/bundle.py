@@ -30,12 +30,21 @@ import io
 import os
 import tarfile
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 from tracklog.artifacts.paths import invalid_path, safe_relpath
 from tracklog.exceptions import InvalidArgument
 
-__all__ = ["BUNDLE_MEDIA_TYPE", "MAX_HEADER_BYTES", "MAX_MEMBERS", "bundle_files", "pack_bundle", "unpack_bundle"]
+__all__ = [
+    "BUNDLE_MEDIA_TYPE",
+    "MAX_HEADER_BYTES",
+    "MAX_MEMBERS",
+    "bundle_files",
+    "bundle_members",
+    "pack_bundle",
+    "stream_bundle",
+    "unpack_bundle",
+]
 
 BUNDLE_MEDIA_TYPE = "application/x-tar"
 MAX_MEMBERS = 10_000
@@ -102,16 +111,31 @@ def unpack_bundle(chunks: Iterator[bytes], write_many: WriteMany) -> int:
 
 
 def bundle_files(chunks: Iterator[bytes]) -> Iterator[tuple[str, Iterator[bytes]]]:
-    """``(checked name, data chunks)`` of every file of a tar stream, in order.
+    """``(checked name, data chunks)`` of every file of a tar stream, in order (directories skipped).
 
     Each file's chunks must be read (or abandoned) before the next pair is taken.
     """
+    for name, data in bundle_members(chunks):
+        if data is not None:
+            yield name, data
+
+
+def bundle_members(
+    chunks: Iterator[bytes], max_members: int | None = None
+) -> Iterator[tuple[str, Iterator[bytes] | None]]:
+    """``(checked name, data chunks)`` of every member, ``None`` as the data of a directory.
+
+    ``max_members`` defaults to ``MAX_MEMBERS``; pass 0 for no limit (a client reading
+    its own download).
+    """
+    limit = MAX_MEMBERS if max_members is None else max_members
     seen: set[str] = set()
     try:
         with tarfile.open(fileobj=_ChunkReader(chunks), mode="r|", tarinfo=_CheckedTarInfo) as tar:
             for member in tar:
-                name = _checked_member(member, seen)
+                name = _checked_member(member, seen, limit)
                 if member.isdir():
+                    yield name, None
                     continue
                 source = tar.extractfile(member)
                 assert source is not None  # a regular file
@@ -124,15 +148,15 @@ def bundle_files(chunks: Iterator[bytes]) -> Iterator[tuple[str, Iterator[bytes]
         pass
 
 
-def _checked_member(member: tarfile.TarInfo, seen: set[str]) -> str:
+def _checked_member(member: tarfile.TarInfo, seen: set[str], limit: int) -> str:
     if member.type not in _ACCEPTED:
         kind = _KINDS.get(member.type, "special members")
         raise invalid_path(f"{kind} are not allowed in a bundle ('{_shown(member.name)}')")
     name = safe_relpath(member.name)
     if not name:
         raise invalid_path("a bundle member has an empty name")
-    if len(seen) >= MAX_MEMBERS:
-        raise InvalidArgument(f"Invalid bundle: more than {MAX_MEMBERS} members")
+    if limit and len(seen) >= limit:
+        raise InvalidArgument(f"Invalid bundle: more than {limit} members")
     if name in seen:
         raise InvalidArgument(f"Invalid bundle: '{_shown(name)}' appears twice")
     seen.add(name)
@@ -154,6 +178,44 @@ def _member_chunks(source: IO[bytes], size: int) -> Iterator[bytes]:
 
 def _shown(name: str) -> str:
     return name if len(name) <= 200 else name[:200] + "..."
+
+
+def stream_bundle(
+    files: Iterable[tuple[str, int | None, Callable[[], BinaryIO] | None]], piece: int = 256 * 1024
+) -> Iterator[bytes]:
+    """A pax tar stream of ``(name, size, open)`` entries (``open`` None: a directory), in pieces of
+    about ``piece`` bytes; memory stays bounded whatever the files' sizes.
+
+    A file that is shorter than ``size`` when read raises ``InvalidArgument`` mid-stream (the
+    reader then sees a truncated tar and refuses it).
+    """
+    out = bytearray()
+    for name, size, opener in files:
+        info = tarfile.TarInfo(safe_relpath(name))
+        info.mode = 0o644
+        if opener is None:
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            out += info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+            continue
+        info.size = size or 0
+        out += info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+        left = info.size
+        with opener() as fh:
+            while left > 0:
+                chunk = fh.read(min(left, _READ_CHUNK))
+                if not chunk:
+                    raise InvalidArgument(f"'{_shown(name)}' shrank while it was being sent")
+                out += chunk
+                left -= len(chunk)
+                if len(out) >= piece:
+                    yield bytes(out)
+                    out.clear()
+        out += tarfile.NUL * (-info.size % tarfile.BLOCKSIZE)
+        if len(out) >= piece:
+            yield bytes(out)
+            out.clear()
+    out += tarfile.NUL * (2 * tarfile.BLOCKSIZE)
+    yield bytes(out)
 
 
 def pack_bundle(files: Iterable[tuple[str, str]]) -> bytes:

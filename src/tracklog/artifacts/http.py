@@ -12,7 +12,8 @@ Directory uploads to a tracklog server pack small files (up to ``BUNDLE_FILE_MAX
 tar bundles of at most ``BUNDLE_FILES`` files / ``BUNDLE_BYTES`` bytes, one POST each
 (``tracklog.artifacts.bundle``); bigger files still go one PUT each. The first bundle is
 kept small: a server without the endpoint (``mlflow server``) answers it 404, and the whole
-directory then goes one PUT per file.
+directory then goes one PUT per file. Directory downloads likewise ask for the tree as one tar
+(``GET`` on the bundle endpoint) and fall back to listing it and one GET per file.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import httpx
 
 from tracklog.artifacts._progress import Progress as _Progress
 from tracklog.artifacts.base import CHUNK_SIZE, ArtifactRepository
-from tracklog.artifacts.bundle import BUNDLE_MEDIA_TYPE, pack_bundle
+from tracklog.artifacts.bundle import BUNDLE_MEDIA_TYPE, bundle_members, pack_bundle
 from tracklog.artifacts.paths import safe_relpath
 from tracklog.client.transport import HttpTransport, get_transport
 from tracklog.entities import FileInfo
@@ -339,8 +340,10 @@ class HttpArtifactRepository(ArtifactRepository):
             except InvalidArgument:  # the server says it is a directory: an empty one
                 os.makedirs(target, exist_ok=True)
             return target
-        files, dirs = self._walk(top)
         os.makedirs(target, exist_ok=True)
+        if self._get_bundle(rel, target):
+            return target
+        files, dirs = self._walk(top)
         for d in dirs:
             os.makedirs(os.path.join(dst, *d.split("/")), exist_ok=True)
         total = sum(f.file_size or 0 for f in files)
@@ -354,6 +357,24 @@ class HttpArtifactRepository(ArtifactRepository):
         finally:
             progress.close()
         return target
+
+    def _get_bundle(self, rel: str, target: str) -> bool:
+        """The tree below ``rel`` in one tar response, into ``target``; False if the server cannot."""
+        try:
+            with self._http.stream("GET", BUNDLE_API + "/" + quote(_join(self.root_path, rel), safe="/")) as response:
+                for name, data in bundle_members(response.iter_bytes(CHUNK_SIZE), max_members=0):
+                    local = os.path.join(target, *name.split("/"))  # a safe_relpath-checked name
+                    if data is None:
+                        os.makedirs(local, exist_ok=True)
+                    else:
+                        _write_local(local, data)
+        except httpx.TransportError:  # broke off mid-way: the per-file path retries file by file
+            return False
+        except TrackingError as exc:
+            if _no_endpoint(exc):
+                return False
+            raise
+        return True
 
     def _get_file(self, rel: str, local: str, progress: _Progress | None) -> None:
         """Stream one file into ``local`` through a temporary file; retry broken transfers."""
@@ -399,6 +420,20 @@ class HttpArtifactRepository(ArtifactRepository):
             raise InvalidArgument("refusing to delete the server's whole artifacts destination")
         with suppress(NotFound):
             self._http.call("DELETE", self._file_endpoint(remote))
+
+
+def _write_local(local: str, chunks: Iterator[bytes]) -> None:
+    """Write a downloaded file through a temporary file beside it, renamed into place when complete."""
+    os.makedirs(os.path.dirname(local) or ".", exist_ok=True)
+    tmp = os.path.join(os.path.dirname(local), f".{os.path.basename(local)}.part-{uuid.uuid4().hex[:12]}")
+    try:
+        with open(tmp, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+        os.replace(tmp, local)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def _length(response: httpx.Response) -> int | None:

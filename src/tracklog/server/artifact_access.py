@@ -11,7 +11,8 @@ pass paths relative to the scope and get listings relative to it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+import functools
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from tracklog.exceptions import InvalidArgument
 __all__ = ["PROXY_SCHEME", "ArtifactAccess", "ArtifactScope"]
 
 PROXY_SCHEME = "mlflow-artifacts"
+TreeEntry = tuple[str, int | None, Callable[[], BinaryIO] | None]
 RepositoryFactory = Callable[[str], ArtifactRepository]
 
 
@@ -81,6 +83,24 @@ class ArtifactScope:
             return self.repo.write_many((_join(base, name), data) for name, data in files)
 
         return await consume_via_thread(lambda body: unpack_bundle(body, write_many), chunks)
+
+    def tree_entries(self, directory: str) -> Iterator[TreeEntry]:
+        """``(path below directory, size, open)`` of every directory (open None) and file of a tree,
+        as ``stream_bundle`` takes them. The top directory is listed now (so a bad path or a link
+        fails before a response starts), the rest lazily, one directory at a time."""
+        base = _checked(directory)
+        return self._tree(base, self.list(base or None))
+
+    def _tree(self, base: str, top: Sequence[FileInfo]) -> Iterator[TreeEntry]:
+        cut = len(base) + 1 if base else 0
+        pending: list[Sequence[FileInfo]] = [top]
+        while pending:
+            for info in pending.pop():
+                if info.is_dir:
+                    pending.append(self.list(info.path))
+                    yield info.path[cut:], None, None
+                else:
+                    yield info.path[cut:], info.file_size, functools.partial(self.open_read, info.path)
 
     def _file_path(self, path: str) -> str:
         rel = _checked(path)

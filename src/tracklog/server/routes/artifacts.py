@@ -12,14 +12,14 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
-from tracklog.artifacts.bundle import BUNDLE_MEDIA_TYPE
+from tracklog.artifacts.bundle import BUNDLE_MEDIA_TYPE, stream_bundle
 from tracklog.auth.rules import Level, Source, experiment
 from tracklog.exceptions import EndpointNotFound, InvalidArgument
 from tracklog.server.artifact_access import ArtifactScope
 from tracklog.server.context import ServerContext
-from tracklog.server.file_response import download_response
+from tracklog.server.file_response import content_disposition, download_response
 from tracklog.server.request import Params, parse_json_body, read_params
 from tracklog.server.responses import json_response
 from tracklog.server.routes import _multipart as multipart
@@ -124,6 +124,21 @@ async def proxy_bundle(ctx: ServerContext, request: Request) -> Response:
     scope.full_path(path)  # validate before reading any byte of the body
     written = await scope.write_bundle(path, _stream_body(request))
     return json_response({"files": written})
+
+
+@table.raw("GET", f"{BUNDLE}/{{artifact_path:path}}",
+           "Download a directory tree in one response (an uncompressed tar stream, generated as it is "
+           "sent; empty for a missing directory)",
+           ("artifact_path!",), produces=BUNDLE_MEDIA_TYPE,
+            permission=experiment(Level.READ, Source.ARTIFACT_PATH))
+async def proxy_bundle_download(ctx: ServerContext, request: Request) -> Response:
+    scope = _proxy(ctx)
+    path = request.path_params["artifact_path"]
+    full = scope.full_path(path)  # checked before the response starts; the tree is listed while streaming
+    name = (full.rsplit("/", 1)[-1] or "artifacts") + ".tar"
+    entries = await run_in_threadpool(scope.tree_entries, path)
+    return StreamingResponse(stream_bundle(entries), media_type=BUNDLE_MEDIA_TYPE,
+                             headers={"Content-Disposition": content_disposition(name)})
 
 
 @table.raw("GET", f"{PROXY}/artifacts/{{artifact_path:path}}", "Download one file (streamed, Range)",
