@@ -185,6 +185,19 @@ def test_expired_session_is_refused(world: AuthWorld) -> None:
     assert world.client.get(SESSION_API).status_code == 401
 
 
+def test_signed_in_user_can_sign_in_as_someone_else(world: AuthWorld) -> None:
+    """The sign-in form is public and has its own CSRF token: no session CSRF header is asked for."""
+    world.user("erin")
+    assert sign_in(world).status_code == 303
+    assert world.client.get(SESSION_API).json()["user"]["username"] == "admin"
+    r = sign_in(world, "erin", PASSWORD)
+    assert r.status_code == 303, r.text
+    assert world.client.get(SESSION_API).json()["user"]["username"] == "erin"
+    forged = world.client.post("/signin", data={"username": "erin", "password": PASSWORD, "csrf": "x", "next": "/"},
+                               follow_redirects=False)
+    assert forged.status_code == 403  # the form's own token is still checked
+
+
 def test_session_endpoint_reports_how_and_groups(world: AuthWorld) -> None:
     r = world.client.get(SESSION_API, headers=basic(*ADMIN))
     assert r.json() == {"auth": True, "user": {"id": 1, "username": "admin", "is_admin": True}, "via": "password",

@@ -15,7 +15,9 @@ the route the request will reach (``RouteRules``):
 
 Callers identified by the session cookie (and only they: Basic, Bearer and proxy callers are
 not affected) must send the session's CSRF token in ``X-CSRF-Token`` with every request other
-than GET/HEAD/OPTIONS, else 403.
+than GET/HEAD/OPTIONS, else 403 -- except on public routes, which act with no one's authority
+(the sign-in form, which has its own double-submit token, so a signed-in user can sign in as
+someone else).
 
 Experiment-level rules need the request's fields: ``guarded_endpoint`` (which wraps every
 route-table endpoint when auth is on) checks them with ``policy.authorize``.
@@ -88,7 +90,9 @@ class AuthMiddleware:
             principal = await self._identify(scope, headers)
             scope[PRINCIPAL_KEY] = principal  # also for a refusal below: the access log names the user
             found, rule = self.rules.match(scope["method"], scope["path"])
-            if principal is not None and principal.via == "session" and scope["method"] not in _SAFE_METHODS:
+            public = rule is not None and rule.kind is Kind.PUBLIC  # acts with no one's authority
+            if principal is not None and principal.via == "session" and scope["method"] not in _SAFE_METHODS \
+                    and not public:
                 assert principal.session is not None
                 if not csrf_matches(principal.session, headers.get(CSRF_HEADER)):
                     raise PermissionDenied("Missing or wrong CSRF token (send the tracklog_csrf cookie's "
