@@ -2,7 +2,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { Button, ErrorBox, TextInput, formatTime } from "../ui/kit";
 import { authApi, type Session, type TokenInfo } from "./api";
-import { InlineForm, useAction } from "./forms";
+import { useAction } from "../ui/useAction";
+import { InlineForm } from "./forms";
 
 export function AccountPage({ session }: { session: Session | null }) {
   const [tokens, setTokens] = useState<TokenInfo[] | null>(null);

@@ -3,7 +3,8 @@ import { useCallback, useEffect, useState, type ReactNode } from "react";
 import type { Experiment } from "../api/types";
 import { Button, ErrorBox, PromptDialog, Tabs, TextInput } from "../ui/kit";
 import { authApi, canManage, managesAny, type ExperimentPermissions, type Group, type Level, type Session, type User } from "./api";
-import { cell, GrantRow, InlineForm, LevelSelect, useAction } from "./forms";
+import { useAction } from "../ui/useAction";
+import { cell, GrantRow, InlineForm, LevelSelect } from "./forms";
 
 type Tab = "users" | "groups" | "permissions";
 

@@ -2,7 +2,7 @@
 import { act } from "react";
 import { createRoot, type Root } from "react-dom/client";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { GrantRow, InlineForm, useAction } from "./forms";
+import { GrantRow, InlineForm } from "./forms";
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -63,23 +63,5 @@ describe("access page pieces", () => {
     expect(onChange).toHaveBeenCalledWith("MANAGE");
     await act(async () => (alice.querySelector("button") as HTMLButtonElement).click());
     expect(onRevoke).toHaveBeenCalledTimes(1);
-  });
-
-  it("useAction reloads after success and keeps the error of a refusal", async () => {
-    const reload = vi.fn();
-    let api: ReturnType<typeof useAction> | null = null;
-    function Probe() {
-      api = useAction(reload);
-      return <span data-testid="err">{api[0] ? String(api[0]) : ""}</span>;
-    }
-    await act(async () => root.render(<Probe />));
-    let ok = false;
-    await act(async () => void (ok = await api![1](async () => "done")));
-    expect(ok).toBe(true);
-    expect(reload).toHaveBeenCalledTimes(1);
-    await act(async () => void (ok = await api![1](async () => Promise.reject(new Error("refused")))));
-    expect(ok).toBe(false);
-    expect(reload).toHaveBeenCalledTimes(1);
-    expect(host.textContent).toBe("Error: refused");
   });
 });

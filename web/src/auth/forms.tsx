@@ -1,28 +1,8 @@
-// The pieces the access pages (administration, account) share: an action runner that shows the
-// server's refusal, a one-line form with its primary button, and a permission grant row.
-import { useCallback, useState, type CSSProperties, type ReactNode } from "react";
+// The pieces the access pages (administration, account) share: a one-line form with its primary
+// button and a permission grant row (actions run through ui/useAction).
+import type { CSSProperties, ReactNode } from "react";
 import { Button } from "../ui/kit";
 import { LEVELS, type Level } from "./api";
-
-/** `[error, run]`: `run(fn)` clears the error, awaits `fn`, then calls `reload`; resolves to whether it worked. */
-export function useAction(reload: () => void) {
-  const [error, setError] = useState<unknown>(null);
-  const run = useCallback(
-    async (fn: () => Promise<unknown>) => {
-      setError(null);
-      try {
-        await fn();
-        reload();
-        return true;
-      } catch (e) {
-        setError(e);
-        return false;
-      }
-    },
-    [reload],
-  );
-  return [error, run] as const;
-}
 
 /** A row of fields and a primary submit button; `onSubmit` gets the submit (the page does not reload). */
 export function InlineForm({ submitLabel, onSubmit, children, style }: { submitLabel: string; onSubmit: () => void; children: ReactNode; style?: CSSProperties }) {

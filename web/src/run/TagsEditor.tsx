@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api } from "../api/client";
 import type { KeyValue } from "../api/types";
 import { Button, ErrorBox, TextInput } from "../ui/kit";
+import { useAction } from "../ui/useAction";
 
 /** Run tags with set / delete through runs/set-tag and runs/delete-tag. */
 export function TagsEditor({ runId, tags, onChanged }: { runId: string; tags: KeyValue[]; onChanged: () => void }) {
@@ -10,27 +11,11 @@ export function TagsEditor({ runId, tags, onChanged }: { runId: string; tags: Ke
   const [draft, setDraft] = useState("");
   const [newKey, setNewKey] = useState("");
   const [newValue, setNewValue] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const [error, act, busy] = useAction(onChanged);
 
   const user = tags.filter((t) => !t.key.startsWith("mlflow.")).sort((a, b) => a.key.localeCompare(b.key));
   const system = tags.filter((t) => t.key.startsWith("mlflow.")).sort((a, b) => a.key.localeCompare(b.key));
   const shown = showSystem ? [...user, ...system] : user;
-
-  const act = async (f: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await f();
-      onChanged();
-      return true;
-    } catch (e) {
-      setError(e);
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <div className="tl-col">
