@@ -181,7 +181,7 @@ def _check(store: SqlStore, ids: list[str], cases: list[tuple[int, int | None, i
 
 
 CASES = [(20, None, None), (7, None, None), (40, None, None), (20, 33, 541), (10, -10, 100), (3, 181, 182),
-         (1000, None, None), (15, 100, None), (15, None, 100)]
+         (1000, None, None), (15, 100, None), (15, None, 100), (4, None, None), (2, None, None)]
 
 
 def test_rollups_answer_like_a_full_scan(store: TrackingStore) -> None:
@@ -201,8 +201,12 @@ def test_rollups_answer_like_a_full_scan(store: TrackingStore) -> None:
     ids = [long_a, short, long_b]
     _check(store, ids, CASES)
     assert len(store._rollups) == 2
-    # Persisted: a new process answers from the stored buckets (the same answers).
-    _check(_fresh(store), ids, CASES)
+    # Persisted: a new process answers from the stored buckets (the same answers); whole-range views
+    # whose width is a multiple of 4 roll-up buckets read the coarse level.
+    fresh = _fresh(store)
+    _check(fresh, ids, CASES)
+    _check(fresh, [long_a], [(3, None, None), (5, None, None), (2, None, None)])  # widths 4, 2, 5 x 64
+    assert any(rollups.COARSE in r.levels for r in fresh._rollups._items.values())
     # Logging a late point marks the roll-up dirty; the next answer (any process) sees it.
     store.log_batch(long_a, metrics=[metric("m", -1e12, 5000, 301)])
     (series,) = store.get_metric_history_sampled([long_a], "m", 20)

@@ -3,8 +3,9 @@
 Scanning every point costs about 1 µs per point even on the covering index (SQLite: 2 s for
 20 runs x 100,000 points), so a (run, key) spanning ``ROLLUP_MIN_STEPS`` steps or more gets a
 roll-up: its buckets at a power-of-two width (at most ``ROLLUP_BUCKETS`` of them when built) are
-stored in ``metric_rollups`` (packed, 256 buckets per row) and coarser chart requests merge them
-exactly (``buckets.merge``).
+stored in ``metric_rollups`` (packed, 256 buckets per row), together with a coarser level (the same
+merged 4 at a time) that whole-range charts read; other requests merge the base buckets exactly
+(``buckets.merge``).
 
 Validity, for any writer in any process, out-of-order and late points included:
 
@@ -65,6 +66,10 @@ NEVER = -(2**63)
 #: Buckets per stored row, and their packing (the ``Bucket`` fields in order; doubles keep NaN/inf).
 ROLLUP_CHUNK = 256
 RECORD = struct.Struct("<qqqqqddqd")
+#: Stored levels: the base buckets (level 0, for zooms) and the same merged 4 at a time (level 2,
+#: <= 1,024 buckets when built: what a whole-range chart of ~1,000 points reads, with no merging).
+COARSE_LEVEL = 2
+COARSE = 2**COARSE_LEVEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,18 +81,40 @@ class State:
 
 @dataclass(frozen=True, slots=True)
 class Rollup:
+    """A roll-up as of write counter ``seq``: its levels by merge factor (1: the base buckets of
+    ``width`` steps, ``COARSE``: merged 4 at a time). A roll-up read from a clean state loads each
+    level from the stored rows when a view first needs it (the rows are those of ``seq``: any
+    write would have moved it); one computed from a dirty state holds both levels."""
+
     width: int
     seq: int
-    buckets: tuple[Bucket, ...]
+    levels: dict[int, tuple[Bucket, ...]] = field(default_factory=dict)
     #: The last few merged views, by (width, min_step, max_step): re-drawing a chart costs nothing.
     views: dict[tuple[int, int | None, int | None], list[Bucket]] = field(default_factory=dict)
+
+    @property
+    def buckets(self) -> tuple[Bucket, ...]:
+        """The base buckets (only once loaded or computed)."""
+        return self.levels[1]
+
+    def level(self, conn: Connection, run_id: str, metric_key: str, factor: int) -> tuple[Bucket, ...]:
+        found = self.levels.get(factor)
+        if found is None:
+            level = 0 if factor == 1 else COARSE_LEVEL
+            found = self.levels[factor] = tuple(_stored(conn, run_id, metric_key, level, None))
+        return found
 
     def view(self, conn: Connection, run_id: str, metric_key: str, width: int,
              lo: int | None, hi: int | None) -> list[Bucket]:
         key = (width, lo, hi)
         found = self.views.get(key)
         if found is None:
-            found = merge(_clip(conn, run_id, metric_key, self, lo, hi), width // self.width)
+            factor = width // self.width
+            if lo is None and hi is None and factor % COARSE == 0:
+                found = merge(self.level(conn, run_id, metric_key, COARSE), factor // COARSE)
+            else:
+                base = self.level(conn, run_id, metric_key, 1)
+                found = merge(_clip(conn, run_id, metric_key, self.width, base, lo, hi), factor)
             if len(self.views) >= 4:
                 with contextlib.suppress(RuntimeError, StopIteration):  # shared by request threads: a racing
                     self.views.pop(next(iter(self.views)), None)  # eviction is harmless
@@ -233,13 +260,13 @@ def current(conn: Connection, cache: RollupCache, run_id: str, metric_key: str, 
 
 def _compute(conn: Connection, run_id: str, metric_key: str, state: State,
              max_buckets: int) -> tuple[Rollup, int | None]:
-    """(roll-up, first chunk that differs from the stored rows; None: rewrite all)."""
+    """(roll-up, first base chunk that differs from the stored rows; None: rewrite all)."""
     width, dirty = state.width, state.dirty_from
     if dirty is None:
-        return Rollup(width, state.seq, tuple(_stored(conn, run_id, metric_key, None))), 0
+        return Rollup(width, state.seq), 0  # levels load lazily from the stored rows
     # Recompute whole chunks: from the one holding dirty_from's bucket.
     start = None if dirty == NEVER else dirty // width // ROLLUP_CHUNK
-    kept = [] if start is None else _stored(conn, run_id, metric_key, start)
+    kept = [] if start is None else _stored(conn, run_id, metric_key, 0, start)
     lo = None if start is None else start * ROLLUP_CHUNK * width
     fresh = aggregate(conn, [run_id], metric_key, width, lo, None)[run_id]
     buckets = kept + fresh
@@ -249,26 +276,26 @@ def _compute(conn: Connection, run_id: str, metric_key: str, state: State,
         while buckets[-1].index // factor - buckets[0].index // factor + 1 > max_buckets:
             factor *= 2
         buckets, width, changed_from = merge(buckets, factor), width * factor, None
-    return Rollup(width, state.seq, tuple(buckets)), changed_from
+    return Rollup(width, state.seq, {1: tuple(buckets), COARSE: tuple(merge(buckets, COARSE))}), changed_from
 
 
-def _stored(conn: Connection, run_id: str, metric_key: str, below_chunk: int | None) -> list[Bucket]:
+def _stored(conn: Connection, run_id: str, metric_key: str, level: int, below_chunk: int | None) -> list[Bucket]:
     r = s.metric_rollups
-    query = select(r.c.data).where(r.c.run_uuid == run_id, r.c.key == metric_key).order_by(r.c.chunk)
+    query = (select(r.c.data).where(r.c.run_uuid == run_id, r.c.key == metric_key, r.c.level == level)
+             .order_by(r.c.chunk))
     if below_chunk is not None:
         query = query.where(r.c.chunk < below_chunk)
     make = Bucket
     return [make(*rec) for (data,) in conn.execute(query).all() for rec in RECORD.iter_unpack(bytes(data))]
 
 
-def _clip(conn: Connection, run_id: str, metric_key: str, rollup: Rollup,
+def _clip(conn: Connection, run_id: str, metric_key: str, w: int, buckets: tuple[Bucket, ...],
           lo: int | None, hi: int | None) -> list[Bucket]:
-    """The roll-up's buckets inside [lo, hi]; the (at most two) buckets cut by an edge are re-read."""
-    w = rollup.width
+    """The base buckets (width ``w``) inside [lo, hi]; the (at most two) buckets cut by an edge are re-read."""
     if lo is None and hi is None:
-        return list(rollup.buckets)
+        return list(buckets)
     inner = [
-        b for b in rollup.buckets
+        b for b in buckets
         if (lo is None or b.index * w >= lo) and (hi is None or (b.index + 1) * w - 1 <= hi)
     ]
     edges: list[tuple[int, int]] = []
@@ -362,19 +389,23 @@ def _persist(conn: Connection, run_id: str, metric_key: str, rollup: Rollup, cha
                        .with_for_update()).scalar()
     if seq is None or int(seq) != rollup.seq:
         return  # a writer got in between: the state stays dirty and the next reader recomputes
-    stale = delete(r).where(r.c.run_uuid == run_id, r.c.key == metric_key)
-    if changed_from is not None:
-        stale = stale.where(r.c.chunk >= changed_from)
-    conn.execute(stale)
-    chunks_: dict[int, list[Bucket]] = {}
-    for b in rollup.buckets:
-        c = b.index // ROLLUP_CHUNK
-        if changed_from is None or c >= changed_from:
-            chunks_.setdefault(c, []).append(b)
-    rows = [{"run_uuid": run_id, "key": metric_key, "chunk": c, "data": b"".join(RECORD.pack(*_fields(b)) for b in bs)}
-            for c, bs in chunks_.items()]
-    for part in chunks(rows, 200):
-        conn.execute(insert(r), part)
+    for level, factor in ((0, 1), (COARSE_LEVEL, COARSE)):
+        # Level-2 bucket i merges base buckets 4i..4i+3: its rows change from the chunk holding
+        # the first changed base bucket's index // 4.
+        first = None if changed_from is None else changed_from * ROLLUP_CHUNK // factor // ROLLUP_CHUNK
+        stale = delete(r).where(r.c.run_uuid == run_id, r.c.key == metric_key, r.c.level == level)
+        if first is not None:
+            stale = stale.where(r.c.chunk >= first)
+        conn.execute(stale)
+        by_chunk: dict[int, list[Bucket]] = {}
+        for b in rollup.levels[factor]:
+            c = b.index // ROLLUP_CHUNK
+            if first is None or c >= first:
+                by_chunk.setdefault(c, []).append(b)
+        rows = [{"run_uuid": run_id, "key": metric_key, "level": level, "chunk": c,
+                 "data": b"".join(RECORD.pack(*_fields(b)) for b in bs)} for c, bs in by_chunk.items()]
+        for part in chunks(rows, 200):
+            conn.execute(insert(r), part)
     conn.execute(update(st).where(st.c.run_uuid == run_id, st.c.key == metric_key)
                  .values(width=rollup.width, dirty_from=None))
 

@@ -204,11 +204,13 @@ metric_rollup_state = Table(
 
 # The buckets of a roll-up, ``ROLLUP_CHUNK`` consecutive bucket indexes per row (chunk = index // 256),
 # packed as little-endian records (see ``rollups.RECORD``): reading 3,000 buckets is 12 rows, not 3,000.
+# ``level`` 0 holds the base buckets, level 2 the same merged 4 at a time.
 metric_rollups = Table(
     "metric_rollups",
     metadata,
     _run_fk(),
     Column("key", Str(KEY), primary_key=True),
+    Column("level", SmallInteger, primary_key=True),
     Column("chunk", BigInteger, primary_key=True),
     Column("data", LargeBinary, nullable=False),
 )
