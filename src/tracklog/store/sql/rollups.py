@@ -55,7 +55,7 @@ __all__ = ["ROLLUP_BUCKETS", "ROLLUP_MIN_STEPS", "Rollup", "RollupCache", "Rollu
 ROLLUP_BUCKETS = 4096
 #: Runs spanning fewer steps are always aggregated directly (cheap enough, nothing stored).
 ROLLUP_MIN_STEPS = 20_000
-ROLLUP_CACHE_ENTRIES = 256
+ROLLUP_CACHE_ENTRIES = 64
 #: The keeper brings a key's roll-up up to date each time a write reaches a multiple of this step.
 ROLLUP_REFRESH_STEPS = 10_000
 #: Roll-ups computed at once (one connection each) when a request finds several out of date.
@@ -88,24 +88,21 @@ class Rollup:
 
     width: int
     seq: int
-    levels: dict[int, tuple[Bucket, ...]] = field(default_factory=dict)
-    #: The last few merged views, by (width, min_step, max_step): re-drawing a chart costs nothing.
+    #: Packed records (``RECORD``) in bucket order: 72 bytes a bucket, not a few hundred as objects.
+    levels: dict[int, bytes] = field(default_factory=dict)
+    #: The last merged views, by (width, min_step, max_step): re-drawing a chart costs nothing.
     views: dict[tuple[int, int | None, int | None], list[Bucket]] = field(default_factory=dict)
 
-    @property
-    def buckets(self) -> tuple[Bucket, ...]:
-        """The base buckets (only once loaded or computed)."""
-        return self.levels[1]
-
-    def level(self, conn: Connection, run_id: str, metric_key: str, factor: int) -> tuple[Bucket, ...]:
+    def level(self, conn: Connection, run_id: str, metric_key: str, factor: int) -> list[Bucket]:
         found = self.levels.get(factor)
         if found is None:
             level = 0 if factor == 1 else COARSE_LEVEL
-            found = self.levels[factor] = tuple(_stored(conn, run_id, metric_key, level, None))
-        return found
+            found = self.levels[factor] = _stored_bytes(conn, run_id, metric_key, level, None)
+        return unpack(found)
 
     def view(self, conn: Connection, run_id: str, metric_key: str, width: int,
              lo: int | None, hi: int | None) -> list[Bucket]:
+        """The buckets of ``width`` (a multiple of the roll-up's) within [lo, hi]."""
         key = (width, lo, hi)
         found = self.views.get(key)
         if found is None:
@@ -115,7 +112,7 @@ class Rollup:
             else:
                 base = self.level(conn, run_id, metric_key, 1)
                 found = merge(_clip(conn, run_id, metric_key, self.width, base, lo, hi), factor)
-            if len(self.views) >= 4:
+            if len(self.views) >= 2:
                 with contextlib.suppress(RuntimeError, StopIteration):  # shared by request threads: a racing
                     self.views.pop(next(iter(self.views)), None)  # eviction is harmless
             self.views[key] = found
@@ -189,7 +186,7 @@ class RollupKeeper:
         with self._lock:
             self._pending.discard((run_id, key))
         try:
-            sync(self._db, self._cache, [run_id], key, threads=1)
+            sync(self._db, self._cache, [run_id], key, threads=1, remember=False)
         except Exception:  # noqa: BLE001 - a background refresh must never break writes; readers redo it
             _logger.warning("background roll-up refresh of %s/%s failed", run_id, key, exc_info=True)
 
@@ -276,20 +273,32 @@ def _compute(conn: Connection, run_id: str, metric_key: str, state: State,
         while buckets[-1].index // factor - buckets[0].index // factor + 1 > max_buckets:
             factor *= 2
         buckets, width, changed_from = merge(buckets, factor), width * factor, None
-    return Rollup(width, state.seq, {1: tuple(buckets), COARSE: tuple(merge(buckets, COARSE))}), changed_from
+    return Rollup(width, state.seq, {1: pack(buckets), COARSE: pack(merge(buckets, COARSE))}), changed_from
 
 
-def _stored(conn: Connection, run_id: str, metric_key: str, level: int, below_chunk: int | None) -> list[Bucket]:
+def _stored_bytes(conn: Connection, run_id: str, metric_key: str, level: int, below_chunk: int | None) -> bytes:
     r = s.metric_rollups
     query = (select(r.c.data).where(r.c.run_uuid == run_id, r.c.key == metric_key, r.c.level == level)
              .order_by(r.c.chunk))
     if below_chunk is not None:
         query = query.where(r.c.chunk < below_chunk)
+    return b"".join(bytes(data) for (data,) in conn.execute(query).all())
+
+
+def _stored(conn: Connection, run_id: str, metric_key: str, level: int, below_chunk: int | None) -> list[Bucket]:
+    return unpack(_stored_bytes(conn, run_id, metric_key, level, below_chunk))
+
+
+def pack(buckets: Sequence[Bucket]) -> bytes:
+    return b"".join(RECORD.pack(*_fields(b)) for b in buckets)
+
+
+def unpack(data: bytes) -> list[Bucket]:
     make = Bucket
-    return [make(*rec) for (data,) in conn.execute(query).all() for rec in RECORD.iter_unpack(bytes(data))]
+    return [make(*rec) for rec in RECORD.iter_unpack(data)]
 
 
-def _clip(conn: Connection, run_id: str, metric_key: str, w: int, buckets: tuple[Bucket, ...],
+def _clip(conn: Connection, run_id: str, metric_key: str, w: int, buckets: list[Bucket],
           lo: int | None, hi: int | None) -> list[Bucket]:
     """The base buckets (width ``w``) inside [lo, hi]; the (at most two) buckets cut by an edge are re-read."""
     if lo is None and hi is None:
@@ -321,28 +330,28 @@ def rollup_width(first: int, last: int, max_buckets: int) -> int:
 
 
 def sync(db: Database, cache: RollupCache, run_ids: Sequence[str], metric_key: str,
-         threads: int = ROLLUP_THREADS) -> None:
-    """Before a chart request: create the roll-up state of long runs that have none, bring stale
-    roll-ups up to date and persist them, and load stored ones into memory. Roll-ups that need
-    work are handled concurrently, one connection each (SQLite releases the GIL while it scans)."""
+         threads: int = ROLLUP_THREADS, remember: bool = True) -> None:
+    """Before a chart request (and from the keeper): create the roll-up state of long runs that
+    have none, and bring stale roll-ups up to date and store them (``remember``: keep them in
+    memory too). Stale roll-ups are handled concurrently, one connection each (SQLite releases the
+    GIL while it scans). Up-to-date ones are left to the request, which reads their stored rows."""
     ids = list(dict.fromkeys(run_ids))
     known, missing = db.read(_plan, ids, metric_key, cache.min_steps, cache.buckets)
     if missing:
         db.write(_create_states, metric_key, missing)
         known = db.read(states, ids, metric_key)
-    todo = [run_id for run_id, st in known.items()
-            if st.dirty_from is not None or cache.get(run_id, metric_key, st.seq) is None]
+    todo = [run_id for run_id, st in known.items() if st.dirty_from is not None]
     if not todo:
         return
 
     def refresh(run_id: str) -> None:
         state = db.read(states, [run_id], metric_key).get(run_id)
-        if state is None or cache.get(run_id, metric_key, state.seq) is not None and state.dirty_from is None:
+        if state is None or state.dirty_from is None:
             return
         rollup, changed_from = db.read(_compute, run_id, metric_key, state, cache.buckets)
-        cache.put(run_id, metric_key, rollup)
-        if state.dirty_from is not None:
-            db.write(_persist, run_id, metric_key, rollup, changed_from)
+        if remember:
+            cache.put(run_id, metric_key, rollup)
+        db.write(_persist, run_id, metric_key, rollup, changed_from)
 
     if len(todo) == 1 or threads < 2:
         for run_id in todo:
@@ -398,12 +407,12 @@ def _persist(conn: Connection, run_id: str, metric_key: str, rollup: Rollup, cha
             stale = stale.where(r.c.chunk >= first)
         conn.execute(stale)
         by_chunk: dict[int, list[Bucket]] = {}
-        for b in rollup.levels[factor]:
+        for b in unpack(rollup.levels[factor]):
             c = b.index // ROLLUP_CHUNK
             if first is None or c >= first:
                 by_chunk.setdefault(c, []).append(b)
-        rows = [{"run_uuid": run_id, "key": metric_key, "level": level, "chunk": c,
-                 "data": b"".join(RECORD.pack(*_fields(b)) for b in bs)} for c, bs in by_chunk.items()]
+        rows = [{"run_uuid": run_id, "key": metric_key, "level": level, "chunk": c, "data": pack(bs)}
+                for c, bs in by_chunk.items()]
         for part in chunks(rows, 200):
             conn.execute(insert(r), part)
     conn.execute(update(st).where(st.c.run_uuid == run_id, st.c.key == metric_key)
