@@ -109,4 +109,18 @@ describe("RunsPage (mocked fetch)", () => {
     });
     expect(host.textContent).toContain("second-run");
   });
+
+  it("grouped: a header row per group collapses its runs", async () => {
+    const withLr = (id: string, name: string, lr: string) => ({ ...run(id, name), data: { ...run(id, name).data, params: [{ key: "lr", value: lr }] } });
+    serve(() => ({ status: 200, body: { runs: [withLr("a", "run-a", "0.1"), withLr("b", "run-b", "0.2"), withLr("c", "run-c", "0.1")] } }));
+    await render({ ...DEFAULT_RUNS_STATE, experiments: ["1"], group: "params.lr" });
+    const headers = [...host.querySelectorAll("[role=grid] [data-group]")].map((e) => e.getAttribute("data-group"));
+    expect(headers).toEqual(["0.1", "0.2"]);
+    expect(host.querySelector("[data-group='0.1']")!.textContent).toContain("(2 runs)");
+    expect(host.querySelectorAll("[role=grid] [data-run-id]")).toHaveLength(3);
+    const collapse = host.querySelector<HTMLButtonElement>("button[aria-label='Collapse group 0.1']")!;
+    await act(async () => collapse.click());
+    expect([...host.querySelectorAll("[role=grid] [data-run-id]")].map((e) => e.getAttribute("data-run-id"))).toEqual(["b"]);
+    expect(host.querySelector("button[aria-label='Expand group 0.1']")).not.toBeNull();
+  });
 });
