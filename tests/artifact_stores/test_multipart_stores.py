@@ -28,7 +28,15 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
-from tests.artifact_stores.emulators import azure_service, gcs_options, running, session_bucket, unique
+from tests.artifact_stores.emulators import (
+    AZ_ACCOUNT,
+    AZ_KEY,
+    azure_service,
+    gcs_options,
+    running,
+    session_bucket,
+    unique,
+)
 from tests.artifact_stores.servers import StoreServer, stop, store_server
 from tests.compat.conftest import official_client_at
 
@@ -301,3 +309,32 @@ def test_official_client_downloads_through_gcs_signed_urls(
         assert sorted(ranged) == [(0, 4 * MiB - 1), (4 * MiB, 8 * MiB - 1), (8 * MiB, 9 * MiB + 4)]
     finally:
         stop(server)
+
+
+def test_azure_without_the_account_key_offers_neither(request: pytest.FixtureRequest) -> None:
+    """A SAS-only connection string moves bytes (obstore with the SAS) but cannot sign: no multipart, no URLs."""
+    from datetime import timedelta
+
+    from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
+
+    from tracklog.artifacts.azure import AzureArtifactRepository
+    from tracklog.server.routes._multipart import multipart_uploads, presigned_downloads
+
+    emu = running(request, "azurite")
+    sas = generate_account_sas(
+        AZ_ACCOUNT,
+        AZ_KEY,
+        resource_types=ResourceTypes(service=True, container=True, object=True),
+        permission=AccountSasPermissions(read=True, write=True, list=True, delete=True, create=True),
+        expiry=datetime.now(UTC) + timedelta(hours=1),
+    )
+    conn = f"BlobEndpoint={emu.endpoint}/{AZ_ACCOUNT};SharedAccessSignature={sas}"
+    uri = f"wasbs://{session_bucket('azure', emu)}@{AZ_ACCOUNT}.blob.core.windows.net/{unique()}"
+    repo = AzureArtifactRepository(uri, storage_options={"connection_string": conn})
+    assert repo.fast is not None  # obstore with the SAS
+    repo.write_stream("sas/big.bin", iter([b"s" * (6 * MiB)]))
+    assert [(f.path, f.file_size) for f in repo.list_artifacts("sas")] == [("sas/big.bin", 6 * MiB)]
+    with repo.open_read("sas/big.bin") as fh:
+        assert fh.read(3) == b"sss"
+    assert not repo.can_presign()
+    assert not multipart_uploads(repo) and not presigned_downloads(repo)
