@@ -134,3 +134,25 @@ def test_no_serve_artifacts_direct_mode(tmp_path: Path, store: TrackingStore) ->
         assert r.status_code == 404 and r.json()["error_code"] == "ENDPOINT_NOT_FOUND"
         assert c.get("/api/3.0/mlflow/server-info").json()["artifact_serving_enabled"] is False
     direct_store.close()
+
+
+def test_small_file_download_whole_range_and_head(api: Api) -> None:
+    """Small files go out as one body (one thread trip); Range and HEAD behave as for large ones."""
+    _, prefix = _run_prefix(api)
+    c = api.client
+    data = bytes(range(256)) * 4
+    assert c.put(f"{PROXY}/{prefix}/s.bin", content=data).status_code == 200
+    r = c.get(f"{PROXY}/{prefix}/s.bin")
+    assert r.status_code == 200 and r.content == data
+    assert r.headers["content-length"] == "1024" and r.headers["accept-ranges"] == "bytes"
+    assert r.headers["content-disposition"].startswith("attachment") and "sandbox" in r.headers[
+        "content-security-policy"]
+    r = c.get(f"{PROXY}/{prefix}/s.bin", headers={"Range": "bytes=10-19"})
+    assert r.status_code == 206 and r.content == data[10:20] and r.headers["content-range"] == "bytes 10-19/1024"
+    r = c.get(f"{PROXY}/{prefix}/s.bin", headers={"Range": "bytes=5000-"})
+    assert r.status_code == 416
+    r = c.head(f"{PROXY}/{prefix}/s.bin")
+    assert r.status_code == 200 and r.content == b"" and r.headers["content-length"] == "1024"
+    assert c.put(f"{PROXY}/{prefix}/empty.txt", content=b"").status_code == 200
+    r = c.get(f"{PROXY}/{prefix}/empty.txt")
+    assert r.status_code == 200 and r.content == b"" and r.headers["content-length"] == "0"

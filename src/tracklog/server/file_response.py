@@ -8,6 +8,7 @@ types are sent as ``application/octet-stream``, every response carries
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 import posixpath
 import re
@@ -30,6 +31,7 @@ _ACTIVE_TYPES = frozenset({
     "text/javascript", "application/javascript", "application/ecmascript", "text/ecmascript",
     "application/x-javascript", "text/xsl", "application/pdf",
 })
+SMALL_FILE = 256 * 1024
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -115,20 +117,42 @@ def _size_of(fileobj: BinaryIO) -> int | None:
         return None
 
 
+def _open_sized(scope: ArtifactScope, path: str, whole: bool) -> tuple[BinaryIO | None, int | None, bytes]:
+    """(open file, size, b"") -- or, for a small file wanted whole, (None, size, its bytes), closed."""
+    fileobj = scope.open_read(path)
+    try:
+        size = _size_of(fileobj)
+        if not (whole and size is not None and size <= SMALL_FILE):
+            return fileobj, size, b""
+        data = fileobj.read(size)
+    except BaseException:
+        fileobj.close()
+        raise
+    fileobj.close()
+    return None, len(data), data
+
+
 async def download_response(scope: ArtifactScope, path: str, request: Request) -> Response:
-    """Stream one artifact file (NotFound if missing, InvalidArgument for a directory)."""
-    fileobj = await run_in_threadpool(scope.open_read, path)
-    size = await run_in_threadpool(_size_of, fileobj)
+    """Stream one artifact file (NotFound if missing, InvalidArgument for a directory).
+
+    A file of at most ``SMALL_FILE`` bytes asked for whole is opened, read and closed in one
+    trip to a thread and sent as one body (most artifacts are small); others are streamed.
+    """
+    range_header = request.headers.get("range")
+    fileobj, size, data = await asyncio.to_thread(_open_sized, scope, path, not range_header)
     headers = {
         "Content-Type": content_type_for(path),
         "Content-Disposition": content_disposition(path),
         "Content-Security-Policy": ARTIFACT_CSP,
         "Cache-Control": "private, no-cache",
     }
+    if fileobj is None:
+        headers["Accept-Ranges"] = "bytes"
+        return Response(data, status_code=200, headers=headers)
     if size is None:
         return _FileStream(fileobj, 0, None, 200, headers)
     headers["Accept-Ranges"] = "bytes"
-    wanted = _parse_range(request.headers.get("range"), size)
+    wanted = _parse_range(range_header, size)
     if wanted == "unsatisfiable":
         await run_in_threadpool(fileobj.close)
         headers["Content-Range"] = f"bytes */{size}"
