@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import tarfile
+
 import pytest
 from tests.auth.helpers import AuthWorld
 
 PROXY = "/api/2.0/mlflow-artifacts/artifacts"
+BUNDLE = "/api/2.0/tracklog/artifacts/bundle"
 
 
 @pytest.fixture
@@ -73,6 +77,21 @@ def test_read_and_edit_levels(world: AuthWorld, setup: dict[str, str], user: str
         assert _status(world, user, call) == (200 if can_edit else 403), call
     upload = f"{PROXY}/{setup['exp']}/{setup['run']}/artifacts/new.txt"
     assert world.status(user, "PUT", upload, content=b"n") == (200 if can_edit else 403)
+    # bundles: the same rules as one PUT (upload) and one GET (download)
+    bundle = f"{BUNDLE}/{setup['exp']}/{setup['run']}/artifacts"
+    assert world.status(user, "POST", bundle, content=_tar(), headers={"Content-Type": "application/x-tar"}) == (
+        200 if can_edit else 403)
+    assert world.status(user, "GET", bundle) == (200 if can_read else 403)
+    assert world.status(user, "GET", f"{BUNDLE}/{setup['exp']}") == (200 if can_read else 403)
+
+
+def _tar() -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        info = tarfile.TarInfo("bundled.txt")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"b"))
+    return out.getvalue()
 
 
 @pytest.mark.parametrize("user", ["reader", "editor"])
