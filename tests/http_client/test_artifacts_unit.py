@@ -224,6 +224,24 @@ def test_servers_without_bundles_get_one_put_per_file(tmp_path: Path, answer: ht
     assert proxy.files == {f"1/run/artifacts/{name}": data for name, data in files.items()}
 
 
+def test_bundles_a_reverse_proxy_refuses_as_too_large_go_file_by_file(tmp_path: Path) -> None:
+    files = _tree(tmp_path / "src", small=60)
+    (tmp_path / "src" / "mid.bin").write_bytes(b"m" * 200_000)
+    files["mid.bin"] = b"m" * 200_000
+    proxy = BundleProxy()
+
+    def handler(request: httpx.Request) -> httpx.Response:  # nginx with client_max_body_size 100k
+        if request.method == "POST" and len(request.read()) > 100_000:
+            return httpx.Response(413, html="<html><title>413 Request Entity Too Large</title></html>")
+        return proxy.handler(request)
+
+    http = HttpTransport("http://h", HttpSettings(max_retries=0), transport=httpx.MockTransport(handler))
+    HttpArtifactRepository("mlflow-artifacts:/1/run/artifacts", "http://h", transport=http).log_artifacts(
+        str(tmp_path / "src"))
+    assert proxy.files == {f"1/run/artifacts/{name}": data for name, data in files.items()}
+    assert proxy.bundles == [16]  # the probe went through; the big second bundle was refused
+
+
 def test_a_refused_bundle_is_an_error(tmp_path: Path) -> None:
     _tree(tmp_path / "src", small=3)
 

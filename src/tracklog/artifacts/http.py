@@ -38,7 +38,13 @@ from tracklog.artifacts.bundle import BUNDLE_MEDIA_TYPE, bundle_members, pack_bu
 from tracklog.artifacts.paths import safe_relpath
 from tracklog.client.transport import HttpTransport, get_transport
 from tracklog.entities import FileInfo
-from tracklog.exceptions import EndpointNotFound, InvalidArgument, NotFound, TrackingError
+from tracklog.exceptions import (
+    EndpointNotFound,
+    InvalidArgument,
+    NotFound,
+    RequestTooLarge,
+    TrackingError,
+)
 
 __all__ = ["ARTIFACTS_API", "HttpArtifactRepository", "resolve_artifact_root"]
 
@@ -153,6 +159,11 @@ def _no_endpoint(exc: TrackingError) -> bool:
     return isinstance(exc, EndpointNotFound) or " failed with 405 " in str(exc)
 
 
+def _too_large(exc: TrackingError) -> bool:
+    """A 413 (from a reverse proxy's body-size limit; tracklog's bundle endpoint has none)."""
+    return isinstance(exc, RequestTooLarge) or " failed with 413 " in str(exc)
+
+
 def _run_parallel(task: Callable[[Any], None], items: Sequence[Any], workers: int) -> None:
     """Run ``task`` on every item with a thread pool; re-raise the first failure."""
     if len(items) <= 1 or workers <= 1:
@@ -254,7 +265,13 @@ class HttpArtifactRepository(ArtifactRepository):
         except TrackingError as exc:
             if _no_endpoint(exc):
                 return False
-            raise
+            if not _too_large(exc):
+                raise
+            # a proxy in front (nginx's default client_max_body_size is 1 MiB) refused the bundle:
+            # this batch goes one PUT per file, as it would without bundles
+            for job in batch:
+                self._put_file(job.local, _join(base, job.name), progress)
+            return True
         if progress is not None:
             progress.advance(sum(job.size for job in batch))
         return True
