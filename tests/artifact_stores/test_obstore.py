@@ -195,3 +195,25 @@ def test_write_many_completes_earlier_files_when_a_later_one_is_refused(
     assert [(f.path, f.file_size) for f in repo.list_artifacts("ok")] == [(f"ok/{i}.txt", 1000) for i in range(5)]
     with pytest.raises(Exception, match="Invalid path"):
         repo.write_many(iter([("../escape.txt", iter([b"no"]))]))
+
+
+def test_learning_the_size_costs_no_extra_get(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proxy seeks to the end and back before streaming: still one GET; a range is one more."""
+    import obstore
+
+    repo = make_repo(request, "s3")
+    data = os.urandom(3 * MiB)
+    repo.write_stream("count.bin", iter([data]))
+    calls: list[object] = []
+    real_get = obstore.get
+    monkeypatch.setattr(obstore, "get", lambda *a, **k: calls.append(k.get("options")) or real_get(*a, **k))
+    with repo.open_read("count.bin") as fh:
+        assert fh.seek(0, os.SEEK_END) == len(data)
+        fh.seek(0)
+        assert fh.read(10) == data[:10]
+        fh.seek(100)  # forward within the chunk at hand
+        assert fh.read(5) == data[100:105]
+        assert len(calls) == 1
+        fh.seek(2 * MiB + 1)
+        assert fh.read(7) == data[2 * MiB + 1 : 2 * MiB + 8]
+        assert len(calls) == 2 and calls[1] == {"range": {"offset": 2 * MiB + 1}}

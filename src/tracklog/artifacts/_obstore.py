@@ -181,13 +181,18 @@ class ObjectIO:
 
 
 class _ObjectReader(io.RawIOBase):
-    """Reads an object through one streamed ``GET``; a seek re-issues it from the new offset."""
+    """Reads an object through one streamed ``GET``; reading after a seek elsewhere re-issues it from there.
+
+    Seeks themselves are free (``seek(0, 2); seek(0)`` to learn the size keeps the first ``GET``),
+    and a forward seek within the chunk at hand just skips into it.
+    """
 
     def __init__(self, store: ObjectStore, key: str) -> None:
         super().__init__()
         self._store = store
         self._key = key
-        self._pos = 0
+        self._pos = 0  # the reader's position
+        self._next = 0  # the object offset of ``_buffer[0]`` (the stream continues after the buffer)
         self._size = 0
         self._stream: Iterator[Any] | None = None
         self._buffer = memoryview(b"")
@@ -201,7 +206,7 @@ class _ObjectReader(io.RawIOBase):
             self._size = int(result.meta["size"])
         self._stream = iter(result.stream(min_chunk_size=READ_CHUNK))
         self._buffer = memoryview(b"")
-        self._pos = offset
+        self._pos = self._next = offset
 
     def readable(self) -> bool:
         return True
@@ -214,28 +219,28 @@ class _ObjectReader(io.RawIOBase):
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        target = max(base + offset, 0)
-        if target != self._pos:
-            self._stream = None  # reopened lazily from ``target`` on the next read
-            self._buffer = memoryview(b"")
-            self._pos = target
+        self._pos = max(base + offset, 0)
         return self._pos
 
     def read(self, size: int | None = -1) -> bytes:
         if self._pos >= self._size:
             return b""
-        if self._stream is None:
-            self.start(self._pos)
         if size is None or size < 0:
             return self.readall()
+        if self._stream is not None and self._next <= self._pos < self._next + len(self._buffer):
+            self._buffer = self._buffer[self._pos - self._next :]  # forward within the chunk at hand
+            self._next = self._pos
+        if self._stream is None or self._pos != self._next:
+            self.start(self._pos)
         if not self._buffer:
             chunk = next(cast(Iterator[Any], self._stream), None)
             if chunk is None:
                 return b""
             self._buffer = memoryview(chunk)
         data = bytes(self._buffer[:size])
-        self._buffer = self._buffer[size:]
+        self._buffer = self._buffer[len(data) :]
         self._pos += len(data)
+        self._next = self._pos
         return data
 
     def readall(self) -> bytes:
