@@ -194,3 +194,14 @@ def test_negative_zero_compares_as_zero(store: TrackingStore) -> None:
     store.log_metric(rid, metric("m", -0.0))
     assert [r.info.run_id for r in store.search_runs([eid], "metrics.m = 0")] == [rid]
     assert [r.info.run_id for r in store.search_runs([eid], "metrics.m < 1")] == [rid]
+
+
+def test_wire_search_renders_like_the_entities(store: TrackingStore, world: dict[str, object]) -> None:
+    """search_runs_wire (rows straight to dicts) == the entity path's to_dict, with and
+    without a run that has dataset inputs (those pages take the entity path)."""
+    eid = str(world["eid"])
+    for filter_string in (None, "params.alpha != '0.0'", "metrics.loss > 0.3"):
+        wire, token = store.search_runs_wire([eid], filter_string, ViewType.ALL, 10)
+        page = store.search_runs([eid], filter_string, ViewType.ALL, 10)
+        assert wire == [run.to_dict() for run in page]
+        assert token == page.token
