@@ -69,6 +69,9 @@ export function MetricCharts({ runs, groupBy = "" }: { runs: Run[]; groupBy?: st
   const shown = keys.filter((k) => k.toLowerCase().includes(keyFilter.toLowerCase()));
   const groups = useMemo(() => (groupBy ? groupRuns(runs, (r) => columnValue(r, groupBy)) : null), [runs, groupBy]);
 
+  const sections = groupByPrefix(shown);
+  // The first panels are on screen anyway: mount them at once (their data requests start a frame or more earlier).
+  const eager = new Set(sections.flatMap(([group, ks]) => (closed.has(group) ? [] : ks)).slice(0, EAGER_PANELS));
   if (runs.length === 0) return <Empty>No runs to chart.</Empty>;
   if (keys.length === 0) return <Empty>These runs have no metrics.</Empty>;
   const set = (patch: Partial<ChartSettings>) => setSettings({ ...settings, ...patch });
@@ -123,7 +126,7 @@ export function MetricCharts({ runs, groupBy = "" }: { runs: Run[]; groupBy?: st
           {groups ? ` in ${plural(groups.length, "group")} by ${groupBy}` : ""}
         </span>
       </div>
-      {groupByPrefix(shown).map(([group, groupKeys]) => (
+      {sections.map(([group, groupKeys]) => (
         <section key={group} className="tl-col" style={{ gap: 8 }} aria-label={group ? `Metrics ${group}/` : "Metrics"}>
           {group ? (
             <button className="tl-section-toggle" aria-expanded={!closed.has(group)} onClick={() => toggleSection(group)}>
@@ -133,7 +136,7 @@ export function MetricCharts({ runs, groupBy = "" }: { runs: Run[]; groupBy?: st
           {closed.has(group) ? null : (
             <div className="tl-chart-grid">
               {groupKeys.map((k) => (
-                <LazyMount key={k} height={330}>
+                <LazyMount key={k} height={330} eager={eager.has(k)}>
                   <MetricPanel metricKey={k} runs={runs} groups={groups} settings={settings} tick={tick} />
                 </LazyMount>
               ))}
@@ -145,10 +148,13 @@ export function MetricCharts({ runs, groupBy = "" }: { runs: Run[]; groupBy?: st
   );
 }
 
-/** Mount children only once scrolled near the viewport (thousands of keys stay cheap). */
-function LazyMount({ children, height }: { children: ReactNode; height: number }) {
+/** Panels mounted without waiting for the IntersectionObserver (the first screenful). */
+const EAGER_PANELS = 4;
+
+/** Mount children only once scrolled near the viewport (thousands of keys stay cheap); eager: at once. */
+function LazyMount({ children, height, eager = false }: { children: ReactNode; height: number; eager?: boolean }) {
   const ref = useRef<HTMLDivElement>(null);
-  const [visible, setVisible] = useState(typeof IntersectionObserver === "undefined");
+  const [visible, setVisible] = useState(eager || typeof IntersectionObserver === "undefined");
   useEffect(() => {
     if (visible || !ref.current) return;
     const io = new IntersectionObserver((es) => {
