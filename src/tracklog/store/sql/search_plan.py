@@ -17,6 +17,7 @@ The filter stays in the query, so both plans return the same rows in the same or
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,9 +41,15 @@ def _no_index(column: ColumnElement[Any]) -> ColumnElement[Any]:
     return UnaryExpression(column, operator=_PLUS, type_=column.type)
 
 
+@functools.lru_cache(maxsize=512)
+def _counted(index_range: Select[tuple[str]]) -> Select[int]:
+    """Built once per compiled search (those are memoized too): building and cache-keying a
+    new statement costs about as much as running this one."""
+    return select(func.count()).select_from(index_range.limit(SMALL_RANGE + 1).subquery())
+
+
 def _range_size(conn: Connection, index_range: Select[tuple[str]]) -> int:
-    counted = select(func.count()).select_from(index_range.limit(SMALL_RANGE + 1).subquery())
-    return int(conn.execute(counted).scalar_one())
+    return int(conn.execute(_counted(index_range)).scalar_one())
 
 
 def scope(
