@@ -217,3 +217,14 @@ def test_learning_the_size_costs_no_extra_get(request: pytest.FixtureRequest, mo
         fh.seek(2 * MiB + 1)
         assert fh.read(7) == data[2 * MiB + 1 : 2 * MiB + 8]
         assert len(calls) == 2 and calls[1] == {"range": {"offset": 2 * MiB + 1}}
+
+
+def test_cloud_store_benchmark_runs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``python -m benchmarks.cloud_stores`` (the figures in docs/artifacts.md), tiny sizes."""
+    from benchmarks.cloud_stores import run_store
+
+    running(request, "moto")
+    monkeypatch.setenv("TRACKLOG_ARTIFACTS_OBSTORE", "true")  # run_store sets it; restored after the test
+    result = run_store("s3", True, 6, 5)
+    assert result["engine"] == "obstore" and result["small_get"]["files_per_s"] > 0
+    assert result["large_put"]["mb_per_s"] > 0
