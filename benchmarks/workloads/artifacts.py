@@ -139,8 +139,9 @@ def run(ctx: Context) -> list[Measurement]:
             sent += 1
     small_up = time.perf_counter() - began
     began = time.perf_counter()
-    for i in range(sent):
-        rest.get_artifact(f"{root}/small/f{i:05d}.txt")
+    with CpuMeter(ctx) as small_down_cpu:
+        for i in range(sent):
+            rest.get_artifact(f"{root}/small/f{i:05d}.txt")
     small_down = time.perf_counter() - began
 
     names = [f"{root}/parallel/f{i:05d}.txt" for i in range(sent)]
@@ -165,6 +166,8 @@ def run(ctx: Context) -> list[Measurement]:
         Measurement("artifacts", "small upload", "files/s", sent / small_up, "higher", detail=files),
         Measurement("artifacts", "small download", "files/s", sent / small_down, "higher", detail=files),
         Measurement("artifacts", "server CPU per small upload", "ms", small_cpu.per_call_ms(sent), "lower",
+                    detail=files),
+        Measurement("artifacts", "server CPU per small download", "ms", small_down_cpu.per_call_ms(sent), "lower",
                     detail=files),
         Measurement("artifacts", "small upload, parallel", "files/s", sent / par_up, "higher", detail=par),
         Measurement("artifacts", "small download, parallel", "files/s", sent / par_down, "higher", detail=par),
