@@ -16,12 +16,9 @@ without a rule is refused (deny by default); with authentication off it is not c
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 from collections.abc import Awaitable, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tracklog.auth.rules import Rule
 from tracklog.server.context import ServerContext
+from tracklog.server.handler_pool import HandlerPool
 from tracklog.server.request import Params, read_params
 from tracklog.server.responses import json_response
 
@@ -40,7 +38,6 @@ API = "/api/2.0/mlflow"
 API_3 = "/api/3.0/mlflow"
 AJAX = "/ajax-api/2.0/mlflow"
 
-T = TypeVar("T")
 JsonHandler = Callable[[ServerContext, Params], dict[str, Any]]
 RawHandler = Callable[[ServerContext, Request], Awaitable[Response]]
 
@@ -100,24 +97,6 @@ class RouteTable:
             return handler
 
         return register
-
-
-class HandlerPool:
-    """The threads that run the synchronous JSON handlers (they block on the database).
-
-    A plain ``ThreadPoolExecutor`` behind ``loop.run_in_executor`` costs a fraction of
-    Starlette's ``run_in_threadpool`` (anyio's capacity limiter, cancel scope and run
-    variables) on every request. It is sized like the database connection pool: more
-    threads would only queue for a connection. Context variables (the request id) are
-    carried into the thread, as ``run_in_threadpool`` does.
-    """
-
-    def __init__(self, threads: int) -> None:
-        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tracklog-handler")
-
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        context = contextvars.copy_context()
-        return await asyncio.get_running_loop().run_in_executor(self.executor, context.run, fn, *args)
 
 
 def _endpoint(route: ApiRoute, ctx: ServerContext, pool: HandlerPool) -> Callable[[Request], Awaitable[Response]]:
