@@ -349,6 +349,8 @@ def chart_split(raw: dict[str, Any], drawn_ms: float, key: str = "loss") -> dict
         # of which: the runs list answered, the chart code loaded (both needed before the request)
         **({"search_done_s": max(e["responseEnd"] for e in search) / 1000} if search else {}),
         **({"chart_code_s": max(e["responseEnd"] for e in chunk) / 1000} if chunk else {}),
+        # the charts view first rendered (React, after both of the above)
+        **({"charts_view_s": marks["tracklog:charts-render"] / 1000} if "tracklog:charts-render" in marks else {}),
         "until_request_s": req["start"] / 1000,
         "request_ttfb_s": (req["responseStart"] - req["requestStart"]) / 1000,
         "request_body_s": (req["responseEnd"] - req["responseStart"]) / 1000,

@@ -41,7 +41,10 @@ const X_LABEL: Record<string, string> = { step: "step", wall: "wall time", relat
 
 /** One uPlot panel per metric key for the given runs, overlaid (or aggregated per group), with shared controls. */
 export function MetricCharts({ runs, groupBy = "" }: { runs: Run[]; groupBy?: string }) {
-  const [settings, setSettings] = useState<ChartSettings>(() => ({ xAxis: "step", logY: false, smoothing: 0, band: "std", spread: true }));
+  const [settings, setSettings] = useState<ChartSettings>(() => {
+    performance.mark("tracklog:charts-render"); // first render of the charts view (read by benchmarks/ui_bench.py)
+    return { xAxis: "step", logY: false, smoothing: 0, band: "std", spread: true };
+  });
   const [keyFilter, setKeyFilter] = useState("");
   const [live, setLive] = useState(true);
   const [tick, setTick] = useState(0);

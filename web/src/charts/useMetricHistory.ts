@@ -29,6 +29,7 @@ export function useMetricHistory(runIds: string[], key: string | null, range: St
       return;
     }
     const ctrl = new AbortController();
+    performance.mark(`tracklog:chart-request:${key}`); // read by benchmarks/ui_bench.py
     setState((s) => ({ ...s, loading: true }));
     const list = ids.split(",");
     const chunks: string[][] = [];
