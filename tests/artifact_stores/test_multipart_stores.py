@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from tests.artifact_stores.emulators import (
     unique,
 )
 from tests.artifact_stores.servers import StoreServer, stop, store_server
-from tests.compat.conftest import official_client_at
+from tests.compat.multipart import MiB, patterned_file, small_part_clients
 
 from tracklog.artifacts.gcs import GcsArtifactRepository
 
@@ -47,7 +46,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("store-servers")]
 mlflow = pytest.importorskip("mlflow")
 from mlflow import MlflowClient  # noqa: E402
 
-MiB = 1024 * 1024
 PROXY = "/api/2.0/mlflow-artifacts"
 
 
@@ -105,29 +103,10 @@ def verify_v4_signature(url: str, method: str, key_file: Path) -> dict[str, str]
     return params
 
 
-def make_file(path: Path, size: int) -> str:
-    block = hashlib.sha256(path.name.encode()).digest() * (MiB // 32)
-    with open(path, "wb") as out:
-        written = 0
-        while written < size:
-            piece = block[: min(len(block), size - written)]
-            out.write(piece)
-            written += len(piece)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 @pytest.fixture
 def client_for(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """An official client pointed at ``url`` with small thresholds (parts of 5 MiB, 4 MiB download chunks)."""
-    with ExitStack() as pointed:
-
-        def make(url: str) -> MlflowClient:
-            monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(MiB))
-            monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(5 * MiB))
-            monkeypatch.setenv("MLFLOW_MULTIPART_DOWNLOAD_CHUNK_SIZE", str(4 * MiB))
-            pointed.enter_context(official_client_at(url))
-            return MlflowClient(tracking_uri=url)
-
+    with small_part_clients(monkeypatch, proxy_multipart=False) as make:
         yield make
 
 
@@ -169,7 +148,7 @@ def test_official_client_large_file_goes_in_blocks_to_azure(
     client = client_for(azure_server.url)
     run = new_run(client)
     big = tmp_path / "big.bin"
-    digest = make_file(big, 12 * MiB + 123)
+    digest = patterned_file(big, 12 * MiB + 123)
     client.log_artifact(run.info.run_id, str(big), "models")
     listed = client.list_artifacts(run.info.run_id, "models")
     assert [(f.path, f.file_size) for f in listed] == [("models/big.bin", 12 * MiB + 123)]
@@ -295,7 +274,7 @@ def test_official_client_downloads_through_gcs_signed_urls(
         client = client_for(server.url)
         run = new_run(client)
         big = tmp_path / "big.bin"
-        digest = make_file(big, 9 * MiB + 5)
+        digest = patterned_file(big, 9 * MiB + 5)
         client.log_artifact(run.info.run_id, str(big), "m")  # mpu answers 501: one streamed PUT
         presigned = httpx.get(
             f"{server.url}{PROXY}/presigned/{run.info.experiment_id}/{run.info.run_id}/artifacts/m/big.bin", timeout=60

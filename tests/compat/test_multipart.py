@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +18,14 @@ import httpx
 import pytest
 from tests.artifact_stores.emulators import Emulator, boto3_client, moto  # noqa: F401
 from tests.artifact_stores.servers import StoreServer, stop, store_server
-from tests.compat.conftest import ServerProcess, official_client_at
+from tests.compat.conftest import ServerProcess
+from tests.compat.multipart import MiB, patterned_file, small_part_clients
 
 pytestmark = [pytest.mark.compat, pytest.mark.xdist_group("moto-multipart")]
 
 mlflow = pytest.importorskip("mlflow")
 from mlflow import MlflowClient  # noqa: E402
 
-MiB = 1024 * 1024
 PROXY = "/api/2.0/mlflow-artifacts"
 UNSUPPORTED = "Multipart upload is not supported for the current artifact repository"
 
@@ -46,27 +45,8 @@ def s3_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 @pytest.fixture
 def client_for(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """An official client pointed at ``url``, with small multipart thresholds (3 parts of 5 MiB)."""
-    with ExitStack() as pointed:
-        def make(url: str) -> MlflowClient:
-            monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
-            monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(MiB))
-            monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(5 * MiB))
-            monkeypatch.setenv("MLFLOW_MULTIPART_DOWNLOAD_CHUNK_SIZE", str(4 * MiB))
-            pointed.enter_context(official_client_at(url))
-            return MlflowClient(tracking_uri=url)
-
+    with small_part_clients(monkeypatch, proxy_multipart=True) as make:
         yield make
-
-
-def _file(path: Path, size: int) -> str:
-    block = hashlib.sha256(path.name.encode()).digest() * (MiB // 32)
-    with open(path, "wb") as out:
-        written = 0
-        while written < size:
-            piece = block[: min(len(block), size - written)]
-            out.write(piece)
-            written += len(piece)
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _new_run(client: MlflowClient) -> Any:
@@ -86,7 +66,7 @@ def test_official_client_large_file_goes_multipart_to_s3(
     client = client_for(s3_server.url)
     run = _new_run(client)
     big = tmp_path / "big.bin"
-    digest = _file(big, 12 * MiB + 123)
+    digest = patterned_file(big, 12 * MiB + 123)
     client.log_artifact(run.info.run_id, str(big), "models")
     listed = client.list_artifacts(run.info.run_id, "models")
     assert [(f.path, f.file_size) for f in listed] == [("models/big.bin", 12 * MiB + 123)]
@@ -156,7 +136,7 @@ def test_local_destination_answers_not_supported_and_the_client_falls_back(
     client = client_for(tracklog_server.url)
     run = _new_run(client)
     big = tmp_path / "fallback.bin"
-    digest = _file(big, 3 * MiB)
+    digest = patterned_file(big, 3 * MiB)
     client.log_artifact(run.info.run_id, str(big))
     out = client.download_artifacts(run.info.run_id, "fallback.bin", str(tmp_path / "dl"))
     assert hashlib.sha256(Path(out).read_bytes()).hexdigest() == digest
