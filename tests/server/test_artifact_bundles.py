@@ -103,6 +103,12 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "not a tar": lambda: b"this is not a tar stream" * 100,
     "gzip": lambda: b"\x1f\x8b\x08\x00" + b"\x00" * 1020,
     "truncated member": lambda: _tar(_file("t.bin", b"y" * 5000))[: 512 + 1024],
+    # cut at a member boundary (no end-of-archive blocks): tarfile alone would take it as complete
+    "truncated between members": lambda: _tar(_file("t1", b"1"), _file("t2", b"2"), fmt=tarfile.USTAR_FORMAT)[:1024],
+    "truncated inside a header": lambda: _tar(_file("t1", b"1"), _file("t2", b"2"), fmt=tarfile.USTAR_FORMAT)[:1300],
+    "garbled header after a member": lambda: (
+        _tar(_file("t1", b"1"), fmt=tarfile.USTAR_FORMAT)[:1024] + b"garbage!" * 64 + b"\x00" * 1024
+    ),
 }
 
 

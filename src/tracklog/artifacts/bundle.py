@@ -11,6 +11,9 @@ endpoint: the client then falls back to one PUT per file.
 The rules for a bundle, any breach of which rejects it with ``InvalidArgument``:
 
 * plain tar (ustar, GNU or pax), read strictly in order, never seeked; no compression;
+* the stream ends with the end-of-archive (zero) block: one that stops at a member
+  boundary or on a garbled header is truncated, not shorter (tarfile itself would
+  end such an archive quietly);
 * members are regular files or directories; symbolic links, hard links, devices,
   FIFOs, sparse and contiguous files are refused;
 * every member name passes ``safe_relpath`` (no absolute paths, ``..``, ``./``,
@@ -30,7 +33,7 @@ import io
 import os
 import tarfile
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, Self
 
 from tracklog.artifacts.paths import invalid_path, safe_relpath
 from tracklog.exceptions import InvalidArgument
@@ -50,6 +53,8 @@ BUNDLE_MEDIA_TYPE = "application/x-tar"
 MAX_MEMBERS = 10_000
 MAX_HEADER_BYTES = 64 * 1024
 _READ_CHUNK = 1024 * 1024
+_EOF_HEADER: type[Exception] = tarfile.EOFHeaderError  # type: ignore[attr-defined]  # not in typeshed
+_END_SEEN = "_tracklog_end_seen"  # set on the TarFile once its end-of-archive block is read
 _ACCEPTED = (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.DIRTYPE)
 _EXTENDED = (
     tarfile.XHDTYPE,
@@ -80,6 +85,16 @@ class _CheckedTarInfo(tarfile.TarInfo):
                 f"Invalid bundle: an extended header of {self.size} bytes (at most {MAX_HEADER_BYTES})"
             )
         return super()._proc_member(tar)  # type: ignore[misc]  # private in typeshed, stable since 3.0
+
+    @classmethod
+    def fromtarfile(cls, tar: tarfile.TarFile) -> Self:
+        """Note the end-of-archive block: tarfile ends an archive quietly on a missing,
+        truncated or garbled header too, which for a bundle means a truncated stream."""
+        try:
+            return super().fromtarfile(tar)
+        except _EOF_HEADER:
+            setattr(tar, _END_SEEN, True)
+            raise
 
 
 class _ChunkReader(io.RawIOBase):
@@ -140,6 +155,8 @@ def bundle_members(
                 source = tar.extractfile(member)
                 assert source is not None  # a regular file
                 yield name, _member_chunks(source, member.size)
+            if not getattr(tar, _END_SEEN, False):
+                raise InvalidArgument("Invalid bundle: the stream ends without the end-of-archive blocks (truncated?)")
     except tarfile.TarError as exc:
         raise InvalidArgument(f"Invalid bundle: not a readable tar stream ({exc})") from None
     except (EOFError, RecursionError, UnicodeError):
