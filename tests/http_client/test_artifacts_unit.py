@@ -19,7 +19,7 @@ from tracklog.artifacts.bundle import stream_bundle, unpack_bundle
 from tracklog.artifacts.http import BUNDLE_API, BUNDLE_FILE_MAX, HttpArtifactRepository, resolve_artifact_root
 from tracklog.client.transport import HttpSettings, HttpTransport
 from tracklog.entities import FileInfo
-from tracklog.exceptions import InvalidArgument
+from tracklog.exceptions import InvalidArgument, TrackingError
 
 PREFIX = "/api/2.0/mlflow-artifacts/artifacts"
 BUNDLE_PREFIX = BUNDLE_API
@@ -240,6 +240,40 @@ def test_bundles_a_reverse_proxy_refuses_as_too_large_go_file_by_file(tmp_path: 
         str(tmp_path / "src"))
     assert proxy.files == {f"1/run/artifacts/{name}": data for name, data in files.items()}
     assert proxy.bundles == [16]  # the probe went through; the big second bundle was refused
+
+
+def test_a_bundle_refused_after_the_probe_goes_file_by_file(tmp_path: Path) -> None:
+    """The probe reached a replica with bundles, later bundles one without (a rolling upgrade behind a
+    load balancer): those batches must go one PUT per file, never be dropped."""
+    files = _tree(tmp_path / "src", small=200)
+    proxy = BundleProxy()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and proxy.bundles:
+            return httpx.Response(404, html="<!doctype html><title>404 Not Found</title>")
+        return proxy.handler(request)
+
+    http = HttpTransport("http://h", HttpSettings(max_retries=0), transport=httpx.MockTransport(handler))
+    HttpArtifactRepository("mlflow-artifacts:/1/run/artifacts", "http://h", transport=http).log_artifacts(
+        str(tmp_path / "src"))
+    assert proxy.bundles == [16]
+    assert proxy.files == {f"1/run/artifacts/{name}": data for name, data in files.items()}
+
+
+@pytest.mark.parametrize("answer", [{"files": 15}, {}])
+def test_a_bundle_the_server_did_not_fully_write_is_an_error(tmp_path: Path, answer: dict[str, int]) -> None:
+    _tree(tmp_path / "src", small=16)
+    proxy = BundleProxy()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(200, json=answer)
+        return proxy.handler(request)
+
+    http = HttpTransport("http://h", HttpSettings(max_retries=0), transport=httpx.MockTransport(handler))
+    repo = HttpArtifactRepository("mlflow-artifacts:/1/run/artifacts", "http://h", transport=http)
+    with pytest.raises(TrackingError, match="of the 16 files"):
+        repo.log_artifacts(str(tmp_path / "src"))
 
 
 def test_a_refused_bundle_is_an_error(tmp_path: Path) -> None:

@@ -245,17 +245,24 @@ class HttpArtifactRepository(ArtifactRepository):
         if len(small) > 1:
             batches = _batches(small)
             if self._put_bundle(base, batches[0], progress):
-                tasks = [functools.partial(self._put_bundle, base, batch, progress) for batch in batches[1:]]
+                tasks = [functools.partial(self._put_batch, base, batch, progress) for batch in batches[1:]]
                 jobs = [job for job in jobs if job.size > BUNDLE_FILE_MAX]
         tasks += [functools.partial(self._put_file, job.local, _join(base, job.name), progress) for job in jobs]
         _run_parallel(lambda task: task(), tasks, self.max_workers)
+
+    def _put_batch(self, base: str, batch: list[_Upload], progress: _Progress | None) -> None:
+        """A bundle after the probe. A server that no longer takes bundles (404/405: behind a load
+        balancer, a replica without the endpoint) gets one PUT per file: the batch is never dropped."""
+        if not self._put_bundle(base, batch, progress):
+            for job in batch:
+                self._put_file(job.local, _join(base, job.name), progress)
 
     def _put_bundle(self, base: str, batch: list[_Upload], progress: _Progress | None) -> bool:
         """POST one bundle below ``base``; False if the server has no bundle endpoint."""
         body = pack_bundle((job.local, job.name) for job in batch)
         directory = _join(self.root_path, base)
         try:
-            self._http.request(
+            response = self._http.request(
                 "POST",
                 BUNDLE_API + "/" + quote(directory, safe="/"),
                 content=body,
@@ -272,6 +279,9 @@ class HttpArtifactRepository(ArtifactRepository):
             for job in batch:
                 self._put_file(job.local, _join(base, job.name), progress)
             return True
+        written = _written(response)
+        if written != len(batch):  # never a silent loss: the server must account for every file
+            raise TrackingError(f"The server wrote {written} of the {len(batch)} files of a bundle below '{base}'")
         if progress is not None:
             progress.advance(sum(job.size for job in batch))
         return True
@@ -451,6 +461,15 @@ def _write_local(local: str, chunks: Iterator[bytes]) -> None:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _written(response: httpx.Response) -> int | None:
+    """The ``files`` count of a bundle POST's answer (None if it has none)."""
+    try:
+        files = response.json().get("files")
+    except (ValueError, AttributeError):
+        return None
+    return files if isinstance(files, int) else None
 
 
 def _length(response: httpx.Response) -> int | None:
