@@ -36,7 +36,7 @@ from tracklog.artifacts.base import CHUNK_SIZE, ArtifactRepository
 from tracklog.artifacts.paths import TEMP_PREFIX, invalid_path, is_temp_name, join_relpath, safe_relpath
 from tracklog.artifacts.uri import local_path_from_uri
 from tracklog.entities import FileInfo
-from tracklog.exceptions import InvalidArgument, NotFound, TrackingError
+from tracklog.exceptions import Conflict, InvalidArgument, NotFound, TrackingError
 
 __all__ = ["LocalArtifactRepository"]
 
@@ -97,6 +97,9 @@ class LocalArtifactRepository(ArtifactRepository):
             for path, chunks in files:
                 rel, parent, name = _file_target(path)
                 dir_fd = open_dirs.get(tuple(parent))
+                if dir_fd is not None and os.fstat(dir_fd).st_nlink == 0:  # deleted since (a concurrent DELETE)
+                    os.close(open_dirs.pop(tuple(parent)))
+                    dir_fd = None
                 if dir_fd is None:
                     if len(open_dirs) >= _MAX_OPEN_DIRS:
                         _close_all(open_dirs)
@@ -351,6 +354,8 @@ def _write_at(dir_fd: int, rel: str, name: str, chunks: Iterable[bytes]) -> int:
         return _atomic_write(dir_fd, name, chunks)
     except IsADirectoryError:
         raise InvalidArgument(f"Cannot write '{rel}': it is a directory") from None
+    except FileNotFoundError:  # the directory was removed (a concurrent DELETE) while writing into it
+        raise Conflict(f"Cannot write '{rel}': its directory was deleted during the write") from None
     except OSError as exc:
         if exc.errno in _NO_SPACE:
             raise TrackingError("No space left in the artifact store") from exc

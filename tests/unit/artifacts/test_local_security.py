@@ -445,3 +445,35 @@ def test_write_many_reuses_directories_and_closes_them(world: tuple[LocalArtifac
         repo.write_many([("ok.txt", iter([b"x"])), ("lnk/owned.txt", iter([b"x"]))])
     assert (root / "ok.txt").exists() and not (outside / "owned.txt").exists()
     assert len(os.listdir("/proc/self/fd")) == fds_before
+
+
+def test_write_many_after_its_directory_was_deleted(world: tuple[LocalArtifactRepository, Path]) -> None:
+    """A DELETE of a directory while a bundle writes into it: the bundle's held descriptor points at
+    a removed directory. The next file goes into the directory as it now is (re-created), not into
+    the void as a FileNotFoundError (a 500 naming a temp file)."""
+    repo, _ = world
+    root = Path(repo.root)
+    fds_before = len(os.listdir("/proc/self/fd"))
+
+    def files() -> Iterator[tuple[str, Iterator[bytes]]]:
+        yield "a/x", iter([b"1"])
+        repo.delete_artifacts("a")
+        yield "a/y", iter([b"2"])
+
+    assert repo.write_many(files()) == 2
+    assert (root / "a" / "y").read_bytes() == b"2" and not (root / "a" / "x").exists()
+    assert len(os.listdir("/proc/self/fd")) == fds_before
+
+
+def test_a_directory_deleted_during_a_write_is_a_clean_error(world: tuple[LocalArtifactRepository, Path]) -> None:
+    repo, _ = world
+    root = Path(repo.root)
+
+    def chunks() -> Iterator[bytes]:
+        yield b"half"
+        repo.delete_artifacts("gone")
+
+    with pytest.raises(TrackingError) as excinfo:
+        repo.write_stream("gone/f.bin", chunks())
+    assert excinfo.value.http_status == 409 and TEMP_PREFIX not in str(excinfo.value)
+    assert not (root / "gone").exists()
