@@ -239,3 +239,14 @@ def test_non_admins_keep_the_default_artifact_location(world: AuthWorld, setup: 
     body = {"name": "sneaky", "artifact_location": f"mlflow-artifacts:/{setup['exp']}"}
     assert world.status("alice", "POST", "experiments/create", body) == 403
     assert world.status("admin", "POST", "experiments/create", body) == 200
+
+
+def test_artifact_paths_name_experiments_in_ascii_digits_only(world: AuthWorld, setup: dict[str, str]) -> None:
+    """str.isdigit() is true for '²' (int() then fails: a 500) and for Arabic-Indic digits (int('١') == 1:
+    an EDIT grant on experiment 1 wrote into a '١/' directory no experiment owns)."""
+    other = "".join(chr(0x0660 + int(c)) for c in setup["exp"])  # the same number in Arabic-Indic digits
+    for head in ("²", other):
+        for method, route in (("PUT", f"{PROXY}/{head}/x.txt"), ("POST", f"{BUNDLE}/{head}")):
+            headers = {"Content-Type": "application/x-tar"} if method == "POST" else None
+            status = world.status("editor", method, route, content=_tar(), headers=headers)
+            assert status == 403, (head, method, status)

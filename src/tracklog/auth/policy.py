@@ -159,7 +159,9 @@ def _artifact_experiment(auth: AuthService, principal: Principal, p: Params) -> 
         head = safe_relpath(raw).split("/", 1)[0]
         if principal.is_admin:
             continue
-        if not head.isdigit() or not auth.store.existing_experiments([int(head)]):
+        # ASCII digits only: str.isdigit() also takes '²' (int() fails) and other scripts' digits
+        # (int('١') == 1, a directory that is not experiment 1's)
+        if not (head.isascii() and head.isdigit()) or not auth.store.existing_experiments([int(head)]):
             raise PermissionDenied("Permission denied: artifact paths outside an experiment's directory "
                                    "(<experiment id>/...) are for administrators only")
         found.add(int(head))
