@@ -264,6 +264,11 @@ def _compute(conn: Connection, run_id: str, metric_key: str, state: State,
     # Recompute whole chunks: from the one holding dirty_from's bucket.
     start = None if dirty == NEVER else dirty // width // ROLLUP_CHUNK
     kept = [] if start is None else _stored(conn, run_id, metric_key, 0, start)
+    if start is not None and _stored_width(conn, run_id, metric_key) != width:
+        # Another refresh from the same state coarsened the stored rows meanwhile (``state`` may come
+        # from an earlier transaction; READ COMMITTED reads each statement afresh): ``kept`` is of
+        # another width. Rebuild from the points instead of mixing widths.
+        start, kept = None, []
     lo = None if start is None else start * ROLLUP_CHUNK * width
     fresh = aggregate(conn, [run_id], metric_key, width, lo, None)[run_id]
     buckets = kept + fresh
@@ -274,6 +279,12 @@ def _compute(conn: Connection, run_id: str, metric_key: str, state: State,
             factor *= 2
         buckets, width, changed_from = merge(buckets, factor), width * factor, None
     return Rollup(width, state.seq, {1: pack(buckets), COARSE: pack(merge(buckets, COARSE))}), changed_from
+
+
+def _stored_width(conn: Connection, run_id: str, metric_key: str) -> int | None:
+    st = s.metric_rollup_state
+    width = conn.execute(select(st.c.width).where(st.c.run_uuid == run_id, st.c.key == metric_key)).scalar()
+    return None if width is None else int(width)
 
 
 def _stored_bytes(conn: Connection, run_id: str, metric_key: str, level: int, below_chunk: int | None) -> bytes:
@@ -394,10 +405,12 @@ def _create_states(conn: Connection, metric_key: str, widths: dict[str, int]) ->
 def _persist(conn: Connection, run_id: str, metric_key: str, rollup: Rollup, changed_from: int | None) -> None:
     """Store the roll-up computed at ``rollup.seq`` unless a writer moved ``seq`` since then."""
     st, r = s.metric_rollup_state, s.metric_rollups
-    seq = conn.execute(select(st.c.seq).where(st.c.run_uuid == run_id, st.c.key == metric_key)
-                       .with_for_update()).scalar()
-    if seq is None or int(seq) != rollup.seq:
+    found = conn.execute(select(st.c.seq, st.c.dirty_from).where(st.c.run_uuid == run_id, st.c.key == metric_key)
+                         .with_for_update()).first()
+    if found is None or int(found.seq) != rollup.seq:
         return  # a writer got in between: the state stays dirty and the next reader recomputes
+    if found.dirty_from is None:
+        return  # another refresh already stored the roll-up of this ``seq``
     for level, factor in ((0, 1), (COARSE_LEVEL, COARSE)):
         # Level-2 bucket i merges base buckets 4i..4i+3: its rows change from the chunk holding
         # the first changed base bucket's index // 4.
