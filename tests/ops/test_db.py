@@ -130,3 +130,30 @@ def test_current_on_an_empty_database(tmp_path: Path) -> None:
     assert code == 0 and "no tracklog schema yet" in out
     assert _db("check", uri)[0] == 1
     assert _db("check", "http://127.0.0.1:1")[0] == 1
+
+
+def test_rollup_revisions_go_down_and_up_again(fresh_uri: str) -> None:
+    """0004/0005 (chart roll-up cache tables): upgrade over a roll-up state, downgrade, upgrade again."""
+    from alembic import command
+
+    _migrate_to(fresh_uri, "0004")
+    with get_engine(fresh_uri).begin() as conn:
+        conn.execute(insert(schema.experiments).values(experiment_id=7, name="kept", artifact_location="x",
+                                                       lifecycle_stage="active"))
+        conn.execute(text("INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, lifecycle_stage, "
+                          "artifact_uri) VALUES ('r1', 'r', 7, '', 'RUNNING', 'active', 'x')"))
+        conn.execute(text("INSERT INTO metric_rollup_state VALUES ('r1', 'm', 4, 3, NULL)"))
+    _migrate_to(fresh_uri, "head")
+    with get_engine(fresh_uri).connect() as conn:
+        assert conn.execute(text("SELECT dirty_from FROM metric_rollup_state")).scalar() == -(2**63)
+    engine = get_engine(fresh_uri)
+    for target in ("0003", "head"):
+        with engine.connect() as conn:
+            cfg = migrate._config()
+            cfg.attributes["connection"] = conn
+            (command.downgrade if target == "0003" else command.upgrade)(cfg, target)
+            conn.commit()
+    code, out = _db("check", fresh_uri, "--json")
+    assert code == 0 and '"state": "current"' in out
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM metric_rollups")).scalar() == 0
