@@ -46,6 +46,12 @@ def _special(name: str, kind: bytes, linkname: str = "") -> tuple[tarfile.TarInf
     return info, None
 
 
+def _pax(name: str, headers: dict[str, str]) -> tuple[tarfile.TarInfo, bytes]:
+    info = tarfile.TarInfo(name)
+    info.pax_headers = headers
+    return info, b""
+
+
 def _files_below(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
@@ -100,6 +106,9 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "duplicate names": lambda: _tar(_file("same.txt", b"1"), _file("same.txt", b"2")),
     "duplicate spelled differently": lambda: _tar(_file("d/same.txt"), _file("d/same.txt/")),
     "gnu long name dot-dot": lambda: _tar(_file("../" + "a" * 200 + "/x"), fmt=tarfile.GNU_FORMAT),
+    # pax sparse members keep the regular-file type: a few bytes would declare a terabyte of holes
+    "pax sparse 0.1": lambda: _tar(_pax("s.bin", {"GNU.sparse.map": "0,0", "GNU.sparse.realsize": str(10**12)})),
+    "pax sparse 0.0": lambda: _tar(_pax("s.bin", {"GNU.sparse.size": str(10**12), "GNU.sparse.numblocks": "0"})),
     "not a tar": lambda: b"this is not a tar stream" * 100,
     "gzip": lambda: b"\x1f\x8b\x08\x00" + b"\x00" * 1020,
     "truncated member": lambda: _tar(_file("t.bin", b"y" * 5000))[: 512 + 1024],

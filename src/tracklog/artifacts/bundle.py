@@ -15,7 +15,8 @@ The rules for a bundle, any breach of which rejects it with ``InvalidArgument``:
   boundary or on a garbled header is truncated, not shorter (tarfile itself would
   end such an archive quietly);
 * members are regular files or directories; symbolic links, hard links, devices,
-  FIFOs, sparse and contiguous files are refused;
+  FIFOs, sparse (GNU type or pax ``GNU.sparse.*`` keys, whose holes would let a few
+  bytes declare a terabyte of zeros) and contiguous files are refused;
 * every member name passes ``safe_relpath`` (no absolute paths, ``..``, ``./``,
   backslashes...) and appears once;
 * at most ``MAX_MEMBERS`` members, and extended headers (pax, GNU long names) of at
@@ -169,6 +170,8 @@ def _checked_member(member: tarfile.TarInfo, seen: set[str], limit: int) -> str:
     if member.type not in _ACCEPTED:
         kind = _KINDS.get(member.type, "special members")
         raise invalid_path(f"{kind} are not allowed in a bundle ('{_shown(member.name)}')")
+    if member.issparse():  # a regular-file type with pax GNU.sparse.* keys: holes are made up, not sent
+        raise invalid_path(f"sparse files are not allowed in a bundle ('{_shown(member.name)}')")
     name = safe_relpath(member.name)
     if not name:
         raise invalid_path("a bundle member has an empty name")
