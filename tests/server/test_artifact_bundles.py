@@ -195,3 +195,26 @@ def test_directory_download_as_one_tar(api: Api, destination: Path) -> None:
         assert tar.getnames() == []
     for bad in (f"{prefix}/%2e%2e/%2e%2e", f"{prefix}/%252e%252e/x"):
         assert api.client.get(f"{BUNDLE}/{bad}").status_code in (400, 404)
+
+
+def test_directory_download_sends_each_file_as_opened(
+    api: Api, destination: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file replaced by a longer version between the listing and its read: the tar must carry the
+    version it opened, whole (it carried the listed size's first bytes of the new one: a silent cut)."""
+    from tracklog.server.artifact_access import ArtifactScope
+
+    prefix = _prefix(api)
+    for name in ("a.txt", "b.txt"):
+        assert api.client.put(f"{PROXY}/{prefix}/grow/{name}", content=b"old").status_code == 200
+    real_open = ArtifactScope.open_read
+
+    def open_after_a_rewrite(self: ArtifactScope, path: str) -> object:
+        (destination / path).write_bytes(b"new, longer")
+        return real_open(self, path)
+
+    monkeypatch.setattr(ArtifactScope, "open_read", open_after_a_rewrite)
+    r = api.client.get(f"{BUNDLE}/{prefix}/grow")
+    with tarfile.open(fileobj=io.BytesIO(r.content), mode="r|") as tar:
+        got = {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}  # type: ignore[union-attr]
+    assert got == {"a.txt": b"new, longer", "b.txt": b"new, longer"}

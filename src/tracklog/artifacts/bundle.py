@@ -206,8 +206,9 @@ def stream_bundle(
     """A pax tar stream of ``(name, size, open)`` entries (``open`` None: a directory), in pieces of
     about ``piece`` bytes; memory stays bounded whatever the files' sizes.
 
-    A file that is shorter than ``size`` when read raises ``InvalidArgument`` mid-stream (the
-    reader then sees a truncated tar and refuses it).
+    Each file is sent as opened (its size taken from the open file when it can seek, ``size``
+    otherwise); one that is shorter than that when read raises ``InvalidArgument`` mid-stream
+    (the reader then sees a truncated tar and refuses it).
     """
     out = bytearray()
     for name, size, opener in files:
@@ -217,10 +218,12 @@ def stream_bundle(
             info.type, info.mode = tarfile.DIRTYPE, 0o755
             out += info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
             continue
-        info.size = size or 0
-        out += info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
-        left = info.size
         with opener() as fh:
+            # the size of the file as opened: a listing can be stale (a file replaced by a longer
+            # version since would otherwise go out cut to the listed size, silently)
+            info.size = _opened_size(fh, size)
+            out += info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
+            left = info.size
             while left > 0:
                 chunk = fh.read(min(left, _READ_CHUNK))
                 if not chunk:
@@ -236,6 +239,19 @@ def stream_bundle(
             out.clear()
     out += tarfile.NUL * (2 * tarfile.BLOCKSIZE)
     yield bytes(out)
+
+
+def _opened_size(fh: BinaryIO, listed: int | None) -> int:
+    """Size of an opened file (a seek to its end and back: free for local files and the object
+    readers, which seek lazily); the listed size if it cannot seek."""
+    try:
+        if fh.seekable():
+            end = fh.seek(0, io.SEEK_END)
+            fh.seek(0)
+            return end
+    except (OSError, ValueError):
+        pass
+    return listed or 0
 
 
 def pack_bundle(files: Iterable[tuple[str, str]]) -> bytes:
