@@ -186,3 +186,16 @@ def test_refresh_racing_a_coarsening_refresh_stays_exact(store: TrackingStore, m
         assert sum(b.count for b in rollups.unpack(rollup.levels[1])) == 1200  # what a request would cache
         db.write(rollups._persist, rid, "m", rollup, changed_from)
     _check(_fresh(store), [rid], CASES)
+
+
+def test_chart_of_a_run_purged_meanwhile_creates_no_state(store: TrackingStore) -> None:
+    """``sync`` plans the roll-up states of long runs, then creates them in another transaction: a run
+    purged in between (``tracklog gc``) has no ``latest_metrics`` rows left and gets no state (no
+    foreign-key error for the chart request)."""
+    from tracklog.store.sql import rollups
+
+    assert isinstance(store, SqlStore)
+    rid = new_run(store).info.run_id
+    store.log_batch(rid, metrics=[metric("m", 1.0)])
+    store._db.write(rollups._create_states, "m", {rid: 4, "f" * 32: 4})
+    assert set(store._db.read(rollups.states, [rid, "f" * 32], "m")) == {rid}

@@ -394,12 +394,14 @@ def _plan(conn: Connection, ids: list[str], metric_key: str, min_steps: int,
 def _create_states(conn: Connection, metric_key: str, widths: dict[str, int]) -> None:
     ids = sorted(widths)
     lm = s.latest_metrics
-    # Wait for (and block) metric writers of these keys: see the module docstring.
-    list(conn.execute(select(lm.c.run_uuid).where(lm.c.run_uuid.in_(ids), lm.c.key == metric_key)
-                      .order_by(lm.c.run_uuid).with_for_update()))
+    # Wait for (and block) metric writers of these keys: see the module docstring. A run purged since
+    # it was planned has no row left, and gets no state (its insert would break the foreign key).
+    locked = {run_id for (run_id,) in conn.execute(
+        select(lm.c.run_uuid).where(lm.c.run_uuid.in_(ids), lm.c.key == metric_key)
+        .order_by(lm.c.run_uuid).with_for_update())}
     insert_ignore(conn, s.metric_rollup_state, [
         {"run_uuid": run_id, "key": metric_key, "width": widths[run_id], "seq": 0, "dirty_from": NEVER}
-        for run_id in ids])
+        for run_id in ids if run_id in locked])
 
 
 def _persist(conn: Connection, run_id: str, metric_key: str, rollup: Rollup, changed_from: int | None) -> None:
