@@ -199,3 +199,38 @@ def test_chart_of_a_run_purged_meanwhile_creates_no_state(store: TrackingStore) 
     store.log_batch(rid, metrics=[metric("m", 1.0)])
     store._db.write(rollups._create_states, "m", {rid: 4, "f" * 32: 4})
     assert set(store._db.read(rollups.states, [rid, "f" * 32], "m")) == {rid}
+
+
+def test_concurrent_failing_batches_keep_nothing_and_spoil_no_other(store: TrackingStore) -> None:
+    """Concurrent writers (on SQLite: one shared group-commit transaction): batches failing after
+    their points are written leave nothing behind; the others are all kept."""
+    assert isinstance(store, SqlStore)
+    rid = new_run(store).info.run_id
+    errors: list[BaseException] = []
+    failed: list[int] = []
+
+    def writer(w: int) -> None:
+        try:
+            for b in range(10):
+                n = w * 100 + b
+                points = [metric("good", float(n), 1, n)]
+                if b % 3 == 1:
+                    points.append(metric("bad", 1.0, 1, n, model_id="m-" + "0" * 32))
+                try:
+                    store.log_batch(rid, params=[Param(f"p{n}", "v")], metrics=points)
+                except NotFound:
+                    failed.append(n)
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert sorted(failed) == sorted(w * 100 + b for w in range(4) for b in (1, 4, 7))
+    kept = {int(m.step) for m in store.get_metric_history(rid, "good")}
+    assert kept == {w * 100 + b for w in range(4) for b in range(10)} - set(failed)
+    assert set(store.get_run(rid).data.params_dict) == {f"p{n}" for n in kept}
+    assert _count(store, "metrics", rid) == len(kept)
