@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 
 import pytest
@@ -98,6 +100,36 @@ def test_paging_no_duplicates_no_gaps(store: TrackingStore) -> None:
         if token is None:
             break
     assert len(seen) == len(set(seen)) == 23 and set(seen) == made
+
+
+def test_default_order_pages_resume_after_the_last_run(store: TrackingStore) -> None:
+    """Default-order pages carry the last run's position (keyset); they match one big page,
+    with start-time ties, with a filter, and offset-only tokens are still honoured."""
+    eid = new_experiment(store)
+    for i in range(23):
+        run = store.create_run(eid, "u", 1000 + (i % 3), run_name=f"r{i}")
+        store.log_batch(run.info.run_id, metrics=[metric("m", float(i % 4), 1, 0)], params=[], tags=[])
+    for filter_string in (None, "metrics.m >= 1"):
+        whole = [r.info.run_id for r in store.search_runs([eid], filter_string, max_results=100)]
+        paged: list[str] = []
+        token = None
+        while True:
+            page = store.search_runs([eid], filter_string, max_results=4, page_token=token)
+            paged += [r.info.run_id for r in page]
+            token = page.token
+            if token is None:
+                break
+        assert paged == whole
+    whole = [r.info.run_id for r in store.search_runs([eid], max_results=100)]
+    offset_only = base64.urlsafe_b64encode(json.dumps({"offset": 20}).encode()).decode()
+    assert [r.info.run_id for r in store.search_runs([eid], max_results=100, page_token=offset_only)] == whole[20:]
+    by_name = store.search_runs([eid], max_results=5, order_by=["attributes.run_name ASC"])
+    assert by_name.token is not None
+    rest = store.search_runs([eid], max_results=100, order_by=["attributes.run_name ASC"], page_token=by_name.token)
+    assert len(rest) == 18
+    with pytest.raises(InvalidArgument):
+        bad = base64.urlsafe_b64encode(json.dumps({"offset": 4, "run_after": [1, 2]}).encode()).decode()
+        store.search_runs([eid], page_token=bad)
 
 
 def test_search_validation(store: TrackingStore) -> None:

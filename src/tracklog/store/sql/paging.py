@@ -2,7 +2,9 @@
 
 Offset tokens (``{"offset": n}``) serve searches; keyset tokens (``{"after": [...]}``,
 the sort key of the last row served) serve metric history, whose pages must not
-re-walk the index from the start (``OFFSET`` makes paging quadratic).
+re-walk the index from the start (``OFFSET`` makes paging quadratic). Run searches in the
+default order carry both (``{"offset": n, "run_after": [start_time, run_id]}``) and resume
+after the run; in any other order they use the offset.
 """
 
 from __future__ import annotations
@@ -52,6 +54,20 @@ def decode_after(token: str | None, kinds: tuple[type, ...]) -> tuple[Any, ...] 
             raise InvalidArgument("Invalid page token: bad position")
         out.append(kind(value))
     return tuple(out)
+
+
+def decode_run_after(token: str | None) -> tuple[int | None, str] | None:
+    """The (start_time, run_id) of the last run served, carried by run-search tokens issued
+    for the default order (``None`` when absent: an older or other-order token)."""
+    if not token:
+        return None
+    after = _payload(token).get("run_after")
+    if after is None:
+        return None
+    if (not isinstance(after, list) or len(after) != 2 or not isinstance(after[1], str)
+            or not (after[0] is None or (isinstance(after[0], int) and not isinstance(after[0], bool)))):
+        raise InvalidArgument("Invalid page token: bad position")
+    return after[0], after[1]
 
 
 def decode_token(token: str | None, **expected: Any) -> int:

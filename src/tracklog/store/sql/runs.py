@@ -18,9 +18,9 @@ from tracklog.store.sql.dialect import upsert
 from tracklog.store.sql.experiments import ACTIVE, DELETED, active_experiment_location, now_ms
 from tracklog.store.sql.loader import load_runs, load_runs_wire
 from tracklog.store.sql.names import random_name
-from tracklog.store.sql.paging import decode_token, page_of
+from tracklog.store.sql.paging import decode_run_after, decode_token, encode_token, page_of
 from tracklog.store.sql.rows import AnyRow, join_uri, run_info_from_row
-from tracklog.store.sql.search_plan import scope
+from tracklog.store.sql.search_plan import after_run, scope
 from tracklog.validation import (
     INT64_MAX,
     MAX_RUN_NAME_LENGTH,
@@ -239,8 +239,13 @@ def _search_rows(
     query = select(s.runs).where(*scope(conn, compiled, ids, stages))
     if compiled.where is not None:
         query = query.where(compiled.where)
-    query = query.order_by(*compiled.order_by).limit(max_results + 1).offset(offset)
-    return page_of(list(conn.execute(query)), offset, max_results)
+    query = query.order_by(*compiled.order_by).limit(max_results + 1)
+    after = decode_run_after(page_token) if not order_by else None
+    query = query.offset(offset) if after is None else query.where(after_run(*after))
+    page, token = page_of(list(conn.execute(query)), offset, max_results)
+    if token is not None and not order_by:
+        token = encode_token(offset + max_results, run_after=[page[-1].start_time, page[-1].run_uuid])
+    return page, token
 
 
 def search_runs(

@@ -13,6 +13,9 @@ entries (an index-only scan), and when one range is that small it starts from it
 ``runs.run_uuid IN (its runs)``, with the experiment and lifecycle conditions written
 as expressions (``+column``) so that SQLite does not pick the experiment index instead.
 The filter stays in the query, so both plans return the same rows in the same order.
+
+Pages after the first of a search in the default order start after the last run served
+(``after_run``), not at an ``OFFSET``.
 """
 
 from __future__ import annotations
@@ -21,14 +24,14 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import UnaryExpression
 
 from tracklog.search import SqlSearch
 from tracklog.store.sql import schema as s
 
-__all__ = ["SMALL_RANGE", "scope"]
+__all__ = ["SMALL_RANGE", "after_run", "scope"]
 
 #: The largest index range a search starts from (about a millisecond of lookups per 1000).
 SMALL_RANGE = 2000
@@ -68,3 +71,17 @@ def scope(
                 _no_index(runs.c.lifecycle_stage).in_(stages),
             ]
     return [runs.c.experiment_id.in_(experiment_ids), runs.c.lifecycle_stage.in_(stages)]
+
+
+def after_run(start_time: int | None, run_id: str) -> ColumnElement[bool]:
+    """The runs after (``start_time``, ``run_id``) in the default order (``start_time DESC``,
+    NULL last, then ``run_id``): a page that starts there instead of at an ``OFFSET`` does not
+    walk (and, with a filter, probe) every run of the earlier pages again."""
+    runs = s.runs
+    if start_time is None:
+        return and_(runs.c.start_time.is_(None), runs.c.run_uuid > run_id)
+    return or_(
+        runs.c.start_time < start_time,
+        and_(runs.c.start_time == start_time, runs.c.run_uuid > run_id),
+        runs.c.start_time.is_(None),
+    )
