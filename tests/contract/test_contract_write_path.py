@@ -234,3 +234,31 @@ def test_concurrent_failing_batches_keep_nothing_and_spoil_no_other(store: Track
     assert kept == {w * 100 + b for w in range(4) for b in range(10)} - set(failed)
     assert set(store.get_run(rid).data.params_dict) == {f"p{n}" for n in kept}
     assert _count(store, "metrics", rid) == len(kept)
+
+
+def test_lazy_level_load_after_a_coarsening_refresh_stays_exact(store: TrackingStore) -> None:
+    """A clean roll-up loads its levels lazily. On PostgreSQL (READ COMMITTED) a later statement of the
+    same request can already see rows a concurrent write + refresh stored at a doubled width: those
+    must not be read as buckets of the roll-up's own width."""
+    from tracklog.store.sql import rollups
+    from tracklog.store.sql.buckets import Bucket, aggregate, merge
+
+    assert isinstance(store, SqlStore)
+    store._rollups = RollupCache(min_steps=100, buckets=16)
+    rid = new_run(store).info.run_id
+    store.log_batch(rid, metrics=[metric("m", float(i % 17), 1, i) for i in range(300)])
+    store.get_metric_history_sampled([rid], "m", 20)
+    state = store._db.read(rollups.states, [rid], "m")[rid]
+    assert state.dirty_from is None and state.width == 32
+    store.log_batch(rid, metrics=[metric("m", float(-(i % 13)), 2, i) for i in range(300, 1200)])
+    store.get_metric_history_sampled([rid], "m", 20)  # refreshed: coarsened
+    assert store._db.read(rollups.states, [rid], "m")[rid].width > 32
+    stale = rollups.Rollup(state.width, state.seq)  # what the request read before the refresh
+
+    def levels(conn: Connection) -> tuple[list[Bucket], list[Bucket], list[Bucket]]:
+        base = aggregate(conn, [rid], "m", 32, None, None)[rid]
+        return stale.level(conn, rid, "m", 1), stale.level(conn, rid, "m", rollups.COARSE), base
+
+    got_base, got_coarse, base = store._db.read(levels)
+    assert got_base == base
+    assert got_coarse == merge(base, rollups.COARSE)

@@ -97,7 +97,14 @@ class Rollup:
         found = self.levels.get(factor)
         if found is None:
             level = 0 if factor == 1 else COARSE_LEVEL
-            found = self.levels[factor] = _stored_bytes(conn, run_id, metric_key, level, None)
+            found, width = _stored_level(conn, run_id, metric_key, level)
+            if width not in (None, self.width):
+                # A write and a refresh that coarsened the roll-up committed since its state was read (a
+                # later statement sees them on PostgreSQL, READ COMMITTED): these rows are of another
+                # width. This roll-up's buckets from the points instead.
+                base = aggregate(conn, [run_id], metric_key, self.width, None, None)[run_id]
+                found = pack(base if factor == 1 else merge(base, COARSE))
+            self.levels[factor] = found
         return unpack(found)
 
     def view(self, conn: Connection, run_id: str, metric_key: str, width: int,
@@ -285,6 +292,16 @@ def _stored_width(conn: Connection, run_id: str, metric_key: str) -> int | None:
     st = s.metric_rollup_state
     width = conn.execute(select(st.c.width).where(st.c.run_uuid == run_id, st.c.key == metric_key)).scalar()
     return None if width is None else int(width)
+
+
+def _stored_level(conn: Connection, run_id: str, metric_key: str, level: int) -> tuple[bytes, int | None]:
+    """A level's stored rows, and the state's width read by the same statement (None: no rows)."""
+    r, st = s.metric_rollups, s.metric_rollup_state
+    query = (select(r.c.data, st.c.width)
+             .join(st, (st.c.run_uuid == r.c.run_uuid) & (st.c.key == r.c.key))
+             .where(r.c.run_uuid == run_id, r.c.key == metric_key, r.c.level == level).order_by(r.c.chunk))
+    rows = conn.execute(query).all()
+    return b"".join(bytes(data) for data, _ in rows), (int(rows[0][1]) if rows else None)
 
 
 def _stored_bytes(conn: Connection, run_id: str, metric_key: str, level: int, below_chunk: int | None) -> bytes:
