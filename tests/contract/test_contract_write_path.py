@@ -85,6 +85,13 @@ def test_longest_keys_and_values_round_trip(store: TrackingStore) -> None:
     assert got.data.tags_dict[key] == "é" * 8000
     assert got.data.params_dict[key] == "v" * 6000
     assert [m.value for m in store.get_metric_history(rid, key)] == [0.0, 5e-324]
+    # a roll-up of a key that long (primary keys of the roll-up tables)
+    assert isinstance(store, SqlStore)
+    store._rollups = RollupCache(min_steps=100, buckets=16)
+    store.log_batch(rid, metrics=[metric(key, float(i), 3, i) for i in range(2, 300)])
+    (series,) = store.get_metric_history_sampled([rid], key, 20)
+    assert sum(p.count for p in series.points) == 300
+    assert _count(store, "metric_rollups", rid) > 0
 
 
 def test_search_memo_keeps_experiments_and_views_apart(store: TrackingStore) -> None:
