@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -50,6 +50,16 @@ def _pax(name: str, headers: dict[str, str]) -> tuple[tarfile.TarInfo, bytes]:
     info = tarfile.TarInfo(name)
     info.pax_headers = headers
     return info, b""
+
+
+def _global_then_dir(i: int) -> bytes:
+    """A 40 KB global pax header (a new key each time), then a directory member."""
+    header: bytes = tarfile.TarInfo._create_pax_generic_header(  # type: ignore[attr-defined]
+        {f"k{i}": "v" * 40_000}, tarfile.XGLTYPE, "utf-8"
+    )
+    member = tarfile.TarInfo(f"d{i}")
+    member.type = tarfile.DIRTYPE
+    return header + member.tobuf(tarfile.USTAR_FORMAT)
 
 
 def _files_below(root: Path) -> list[str]:
@@ -109,6 +119,8 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     # pax sparse members keep the regular-file type: a few bytes would declare a terabyte of holes
     "pax sparse 0.1": lambda: _tar(_pax("s.bin", {"GNU.sparse.map": "0,0", "GNU.sparse.realsize": str(10**12)})),
     "pax sparse 0.0": lambda: _tar(_pax("s.bin", {"GNU.sparse.size": str(10**12), "GNU.sparse.numblocks": "0"})),
+    # global pax headers accumulate (and each member gets a copy): capped in all, like one header
+    "global header flood": lambda: b"".join(_global_then_dir(i) for i in range(3)) + b"\x00" * 1024,
     "not a tar": lambda: b"this is not a tar stream" * 100,
     "gzip": lambda: b"\x1f\x8b\x08\x00" + b"\x00" * 1020,
     "truncated member": lambda: _tar(_file("t.bin", b"y" * 5000))[: 512 + 1024],
@@ -218,3 +230,27 @@ def test_directory_download_sends_each_file_as_opened(
     with tarfile.open(fileobj=io.BytesIO(r.content), mode="r|") as tar:
         got = {m.name: tar.extractfile(m).read() for m in tar if m.isfile()}  # type: ignore[union-attr]
     assert got == {"a.txt": b"new, longer", "b.txt": b"new, longer"}
+
+
+def test_memory_stays_bounded_whatever_the_member_headers() -> None:
+    """tarfile keeps every member it reads, pax headers included: 10,000 members with 60 KB
+    headers held ~600 MB per request. The reader must not."""
+    import tracemalloc
+
+    from tracklog.artifacts.bundle import bundle_members
+
+    def stream() -> Iterator[bytes]:
+        for i in range(1500):
+            member = tarfile.TarInfo(f"d{i}")
+            member.type = tarfile.DIRTYPE
+            member.pax_headers = {"comment": "v" * 60_000}
+            yield member.tobuf(tarfile.PAX_FORMAT)
+        yield b"\x00" * 1024
+
+    tracemalloc.start()
+    try:
+        assert sum(1 for _ in bundle_members(stream())) == 1500
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10 * 1024 * 1024, f"{peak / 2**20:.0f} MiB held"

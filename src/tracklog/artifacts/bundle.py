@@ -20,7 +20,8 @@ The rules for a bundle, any breach of which rejects it with ``InvalidArgument``:
 * every member name passes ``safe_relpath`` (no absolute paths, ``..``, ``./``,
   backslashes...) and appears once;
 * at most ``MAX_MEMBERS`` members, and extended headers (pax, GNU long names) of at
-  most ``MAX_HEADER_BYTES`` each, so memory stays bounded whatever the stream says.
+  most ``MAX_HEADER_BYTES`` each (global pax headers: in all), so memory stays bounded
+  whatever the stream says (members are not kept once read, unlike tarfile's default).
 
 Files before a refused member have been written (each one whole): a bundle is
 atomic per file, not as a whole, like a directory uploaded file by file.
@@ -85,6 +86,10 @@ class _CheckedTarInfo(tarfile.TarInfo):
             raise InvalidArgument(
                 f"Invalid bundle: an extended header of {self.size} bytes (at most {MAX_HEADER_BYTES})"
             )
+        if self.type == tarfile.XGLTYPE:  # global pax headers accumulate, and every member gets a copy
+            held = sum(len(key) + len(value) for key, value in tar.pax_headers.items())
+            if held + self.size > MAX_HEADER_BYTES:
+                raise InvalidArgument(f"Invalid bundle: global extended headers over {MAX_HEADER_BYTES} bytes")
         return super()._proc_member(tar)  # type: ignore[misc]  # private in typeshed, stable since 3.0
 
     @classmethod
@@ -148,7 +153,8 @@ def bundle_members(
     seen: set[str] = set()
     try:
         with tarfile.open(fileobj=_ChunkReader(chunks), mode="r|", tarinfo=_CheckedTarInfo) as tar:
-            for member in tar:
+            while (member := tar.next()) is not None:
+                tar.members.clear()  # type: ignore[attr-defined]  # tarfile keeps every member read
                 name = _checked_member(member, seen, limit)
                 if member.isdir():
                     yield name, None
