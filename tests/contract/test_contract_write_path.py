@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 
 import pytest
@@ -269,3 +270,24 @@ def test_lazy_level_load_after_a_coarsening_refresh_stays_exact(store: TrackingS
     got_base, got_coarse, base = store._db.read(levels)
     assert got_base == base
     assert got_coarse == merge(base, rollups.COARSE)
+
+
+def test_bucket_bounds_keep_dbl_max_apart_from_infinity(store: TrackingStore) -> None:
+    """Infinities are stored as +/-DBL_MAX with a value kind: a bucket holding both +inf and the finite
+    DBL_MAX has min DBL_MAX (not inf); one holding -inf and -DBL_MAX has max -DBL_MAX."""
+    big = 1.7976931348623157e308
+    rid = new_run(store).info.run_id
+    store.log_batch(
+        rid,
+        metrics=[
+            metric("m", math.inf, 1, 0),
+            metric("m", big, 1, 1),
+            metric("m", -math.inf, 1, 2),
+            metric("m", -big, 1, 3),
+        ],
+    )
+    (series,) = store.get_metric_history_sampled([rid], "m", 2)
+    assert series.bucket_width == 2
+    (up, down) = series.points
+    assert (up.min, up.max) == (big, math.inf)
+    assert (down.min, down.max) == (-math.inf, -big)

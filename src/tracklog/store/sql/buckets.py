@@ -112,10 +112,15 @@ def aggregate(conn: Connection, run_ids: list[str], metric_key: str, width: int,
     )
     raw: dict[str, list[tuple[int, int, int, int, int, float, float]]] = {run_id: [] for run_id in run_ids}
     for run_id, b, fst, lst, count, nans, vmin, vmax, pos_inf, neg_inf in conn.execute(query):
-        raw[run_id].append((
-            int(b) + origin // width, int(fst), int(lst), int(count), int(nans or 0),
-            _bound(vmin, bool(pos_inf), bool(neg_inf)), _bound(vmax, bool(pos_inf), bool(neg_inf)),
-        ))
+        low = _bound(vmin, bool(pos_inf), bool(neg_inf))
+        high = _bound(vmax, bool(pos_inf), bool(neg_inf))
+        # +/-DBL_MAX stands for both the infinity and the finite number: a bucket holding both has
+        # that finite number as its min (max). Rare: looked up only then.
+        if low == math.inf and _has_finite(conn, run_id, metric_key, int(fst), int(lst), DBL_MAX):
+            low = DBL_MAX
+        if high == -math.inf and _has_finite(conn, run_id, metric_key, int(fst), int(lst), -DBL_MAX):
+            high = -DBL_MAX
+        raw[run_id].append((int(b) + origin // width, int(fst), int(lst), int(count), int(nans or 0), low, high))
     for run_id, rows in raw.items():
         rows.sort()
         lasts = _last_points(conn, run_id, metric_key, [r[2] for r in rows])
@@ -133,6 +138,15 @@ def _bound(stored: float | None, pos_inf: bool, neg_inf: bool) -> float:
     if neg_inf and value <= -DBL_MAX:
         return -math.inf
     return value
+
+
+def _has_finite(conn: Connection, run_id: str, key: str, first: int, last: int, value: float) -> bool:
+    m = s.metrics
+    query = select(m.c.step).where(
+        m.c.run_uuid == run_id, m.c.key == key, m.c.step >= first, m.c.step <= last,
+        m.c.value_kind == int(ValueKind.FINITE), m.c.value == value,
+    ).limit(1)
+    return conn.execute(query).first() is not None
 
 
 def _last_points(conn: Connection, run_id: str, key: str, steps: list[int]) -> dict[int, tuple[int, float]]:
