@@ -9,13 +9,13 @@ the SDK credential chains).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.aio import run_coroutine
 from tests.artifact_stores.emulators import (
     AZ_ACCOUNT,
     S3_KEY,
@@ -127,7 +127,7 @@ def test_async_write_on_the_event_loop(request: pytest.FixtureRequest) -> None:
         for piece in body(11 * MiB, sent):
             yield piece
 
-    assert asyncio.run(repo.write_stream_async("async/big.bin", chunks())) == 11 * MiB
+    assert run_coroutine(repo.write_stream_async("async/big.bin", chunks())) == 11 * MiB
     with repo.open_read("async/big.bin") as fh:
         assert hashlib.sha256(fh.read()).hexdigest() == sent.hexdigest()
 

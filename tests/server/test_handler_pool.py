@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from tests.aio import run_coroutine
 
 from tracklog.exceptions import NotFound
 from tracklog.server.handler_pool import HandlerPool
@@ -31,7 +32,7 @@ def test_results_errors_and_context_cross_the_pool() -> None:
         with pytest.raises(NotFound):
             await pool.run(failing)
 
-    asyncio.run(main())
+    run_coroutine(main())
 
 
 def test_threads_are_bounded_and_started_on_demand() -> None:
@@ -52,7 +53,7 @@ def test_threads_are_bounded_and_started_on_demand() -> None:
         assert len(pool._threads) == 1
         return set(await asyncio.gather(*(pool.run(handler) for _ in range(12))))
 
-    names = asyncio.run(main())
+    names = run_coroutine(main())
     assert peak[0] <= 3 and len(names) <= 3 and len(pool._threads) == 3
 
 
@@ -67,7 +68,7 @@ def test_a_cancelled_request_does_not_break_the_pool() -> None:
         gate.set()
         return await pool.run(lambda: "next")
 
-    assert asyncio.run(main()) == "next"
+    assert run_coroutine(main()) == "next"
 
 
 def test_threads_stop_with_the_pool() -> None:
@@ -76,7 +77,7 @@ def test_threads_stop_with_the_pool() -> None:
     async def main(p: HandlerPool) -> None:
         await asyncio.gather(p.run(time.sleep, 0.01), p.run(time.sleep, 0.01))
 
-    asyncio.run(main(pool))
+    run_coroutine(main(pool))
     threads = list(pool._threads)
     assert threads and all(t.is_alive() for t in threads)
     del pool
