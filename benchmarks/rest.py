@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 import orjson
@@ -126,7 +126,11 @@ class Rest:
 
     # --- artifact proxy ------------------------------------------------------------------
 
-    def put_artifact(self, path: str, data: bytes) -> None:
+    def put_artifact(self, path: str, data: bytes | BinaryIO) -> None:
+        """Upload one artifact. Give a large body as an open file, as real clients do (the official
+        client streams the file; httpx then sends it in 64 KiB reads with its Content-Length). A large
+        ``bytes`` body costs the client ~0.7 ms/MB of CPU (httpcore re-slices the unsent remainder
+        after each partial ``send``) and caps a 50 MB upload near 1 GB/s whatever the server."""
         response = self.http.put(f"{ARTIFACTS}/{path}", content=data,
                                  headers={"Content-Type": "application/octet-stream"})
         if response.status_code != 200:

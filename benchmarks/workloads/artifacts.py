@@ -1,8 +1,9 @@
 """Artifacts through the proxy (``/api/2.0/mlflow-artifacts/artifacts/...``).
 
-One large file up and down (MB/s), then many small files up and down (files/s),
-one request at a time and then from ``PARALLEL`` threads sharing the keep-alive
-client, under a fresh ``<experiment>/<run>/artifacts/`` directory each
+One large file up (sent from an open file, as both projects' clients send it)
+and down (MB/s), then many small files up and down (files/s), one request at a
+time and then from ``PARALLEL`` threads sharing the keep-alive client, under a
+fresh ``<experiment>/<run>/artifacts/`` directory each
 repetition. These raw REST rows send the same requests to both servers.
 
 Then a directory of the same small files through each project's own client
@@ -54,11 +55,12 @@ for call in calls:
 """
 
 
-def _payload(ctx: Context) -> bytes:
-    if "artifact_payload" not in ctx.state:
-        ctx.state["artifact_payload"] = os.urandom(ctx.scale.artifact_large_mb * MB)
-    payload: bytes = ctx.state["artifact_payload"]
-    return payload
+def _payload(ctx: Context) -> Path:
+    """The large file (made once): uploaded from an open file, as both projects' clients do."""
+    path = ctx.workdir / "artifact-large.bin"
+    if not path.exists():
+        path.write_bytes(os.urandom(ctx.scale.artifact_large_mb * MB))
+    return path
 
 
 def _tree(ctx: Context) -> tuple[Path, int]:
@@ -120,16 +122,18 @@ def run(ctx: Context) -> list[Measurement]:
     experiment_id = rest.create_experiment("bench-artifacts")
     root = f"{experiment_id}/{rest.create_run(experiment_id)}/artifacts"
     big = _payload(ctx)
+    big_size = big.stat().st_size
 
-    began = time.perf_counter()
-    with CpuMeter(ctx) as large_cpu:
-        rest.put_artifact(f"{root}/large.bin", big)
-    up = time.perf_counter() - began
+    with big.open("rb") as body:
+        began = time.perf_counter()
+        with CpuMeter(ctx) as large_cpu:
+            rest.put_artifact(f"{root}/large.bin", body)
+        up = time.perf_counter() - began
     began = time.perf_counter()
     size = rest.get_artifact(f"{root}/large.bin")
     down = time.perf_counter() - began
-    if size != len(big):
-        raise RuntimeError(f"downloaded {size} bytes, uploaded {len(big)}")
+    if size != big_size:
+        raise RuntimeError(f"downloaded {size} bytes, uploaded {big_size}")
 
     small = os.urandom(scale.artifact_small_bytes)
     began, sent = time.perf_counter(), 0
@@ -155,7 +159,7 @@ def run(ctx: Context) -> list[Measurement]:
 
     own = _own_client(ctx, rest.create_run(experiment_id))
 
-    mb = len(big) / MB
+    mb = big_size / MB
     files = f"{sent} files of {scale.artifact_small_bytes} B"
     par = f"{files}, {PARALLEL} threads"
     return [
