@@ -54,11 +54,14 @@ _INDEXED = (Op.GT, Op.GE, Op.LT, Op.LE, Op.EQ)
 
 @dataclass(frozen=True)
 class Candidates:
-    """``runs``: the run ids of one indexed comparison's matches (of every experiment);
-    ``index_range``: rows of the index range it reads, to count how many there are."""
+    """``runs``: the run ids of one indexed comparison's matches (of every experiment): exactly
+    the runs its ``EXISTS`` probe accepts; ``index_range``: rows of the index range it reads,
+    to count how many there are; ``rest``: the filter without that comparison (``None`` when
+    it was the whole filter), all a query starting from ``runs`` still has to check."""
 
     runs: Select[tuple[str]]
     index_range: Select[tuple[str]]
+    rest: ColumnElement[bool] | None
 
 
 DEFAULT_ORDER = (
@@ -100,12 +103,13 @@ def candidates(expr: Expr) -> list[Candidates]:
     that the filter requires (a comparison at the top or inside a top-level ``AND``).
 
     A store may start its plan from the smallest of them (``runs.run_uuid IN
-    (candidates)``) instead of probing every run of the experiments; the filter itself
-    stays in the query, so the result is the same either way."""
+    (candidates)``) instead of probing every run of the experiments, and then checks only
+    the rest of the filter (probing the runs of the range for the comparison that made it
+    would repeat its own condition), so the result is the same either way."""
     items = expr.items if isinstance(expr, And) else (expr,)
     lm = schema.latest_metrics
     out = []
-    for item in items:
+    for i, item in enumerate(items):
         if (
             isinstance(item, Comparison)
             and item.left.type is EntityType.METRIC
@@ -114,7 +118,9 @@ def candidates(expr: Expr) -> list[Candidates]:
         ):
             rows = _metric_rows(item)
             index_range = rows[:-1]  # key and bound: answered from the (key, value) index alone
-            out.append(Candidates(select(lm.c.run_uuid).where(*rows), select(lm.c.key).where(*index_range)))
+            others = items[:i] + items[i + 1 :]
+            rest = None if not others else walk(others[0] if len(others) == 1 else And(others), _leaf)
+            out.append(Candidates(select(lm.c.run_uuid).where(*rows), select(lm.c.key).where(*index_range), rest))
     return out
 
 

@@ -243,7 +243,7 @@ def test_filter(world: World, filter_string: str, expected: list[str]) -> None:
 @pytest.mark.parametrize(("filter_string", "expected"), FILTERS, ids=[f for f, _ in FILTERS])
 def test_candidates_hold_every_match(world: World, filter_string: str, expected: list[str]) -> None:
     """A store may start from any candidate set (``store/sql/search_plan.py``): each one
-    restricted to the filter must give the same runs."""
+    restricted to the rest of the filter (or to the whole filter) must give the same runs."""
     search = runs_search(filter_string, None, world.engine.dialect.name)
     runs = schema.runs
     for candidates in search.candidates:
@@ -251,10 +251,12 @@ def test_candidates_hold_every_match(world: World, filter_string: str, expected:
             runs.c.experiment_id == world.experiment_id, runs.c.run_uuid.in_(candidates.runs)
         )
         assert search.where is not None
+        rest = [] if candidates.rest is None else [candidates.rest]
         with world.engine.connect() as conn:
-            ids = conn.execute(query.where(search.where).order_by(*search.order_by)).scalars().all()
+            for restricted in (query.where(search.where), query.where(*rest)):
+                ids = conn.execute(restricted.order_by(*search.order_by)).scalars().all()
+                assert [i.removeprefix(world.prefix) for i in ids] == expected
             assert conn.execute(candidates.index_range).all() is not None
-        assert [i.removeprefix(world.prefix) for i in ids] == expected
 
 
 def test_candidates_come_from_required_metric_comparisons() -> None:
@@ -263,6 +265,9 @@ def test_candidates_come_from_required_metric_comparisons() -> None:
 
     assert count("metrics.a > 1 AND params.p = 'x' AND metrics.b <= 2") == 2
     assert count("metrics.a = 1") == 1
+    rests = [c.rest for c in runs_search("metrics.a > 1 AND params.p = 'x'", None, "sqlite").candidates]
+    assert len(rests) == 1 and rests[0] is not None and "latest_metrics" not in str(rests[0])
+    assert [c.rest for c in runs_search("metrics.a > 1", None, "sqlite").candidates] == [None]
     for no_candidates in (
         "metrics.a > 1 OR metrics.b > 1",
         "NOT metrics.a > 1",

@@ -237,8 +237,6 @@ def _search_rows(
         return [], None
     stages = [stage.value for stage in parse_enum(ViewType, run_view_type, "run_view_type").stages()]
     query = select(s.runs).where(*scope(conn, compiled, ids, stages))
-    if compiled.where is not None:
-        query = query.where(compiled.where)
     query = query.order_by(*compiled.order_by).limit(max_results + 1)
     after = decode_run_after(page_token) if not order_by else None
     query = query.offset(offset) if after is None else query.where(after_run(*after))

@@ -11,8 +11,10 @@ none unless ``ANALYZE`` ran, so on SQLite the store measures it: it counts the
 ``(key, value)`` index range of each required metric comparison, up to ``SMALL_RANGE``
 entries (an index-only scan), and when one range is that small it starts from it:
 ``runs.run_uuid IN (its runs)``, with the experiment and lifecycle conditions written
-as expressions (``+column``) so that SQLite does not pick the experiment index instead.
-The filter stays in the query, so both plans return the same rows in the same order.
+as expressions (``+column``) so that SQLite does not pick the experiment index instead,
+and the rest of the filter: the range's runs are exactly those its comparison accepts, so
+probing them for it again (about a third of the query) is left out. Both plans return the
+same rows in the same order.
 
 Pages after the first of a search in the default order start after the last run served
 (``after_run``), not at an ``OFFSET``.
@@ -58,19 +60,22 @@ def _range_size(conn: Connection, index_range: Select[tuple[str]]) -> int:
 def scope(
     conn: Connection, search: SqlSearch, experiment_ids: Sequence[int], stages: Sequence[str]
 ) -> list[ColumnElement[bool]]:
-    """The conditions that scope a run search to the experiments and lifecycle stages,
-    plus the starting range when SQLite should start from a small one."""
+    """The conditions of a run search: the experiments, the lifecycle stages and the filter;
+    when SQLite should start from a small index range, that range and the rest of the filter."""
     runs = s.runs
     if conn.dialect.name == "sqlite" and search.candidates:
         sizes = [(_range_size(conn, c.index_range), i) for i, c in enumerate(search.candidates)]
         size, best = min(sizes)
         if size <= SMALL_RANGE:
+            start = search.candidates[best]
             return [
-                runs.c.run_uuid.in_(search.candidates[best].runs),
+                runs.c.run_uuid.in_(start.runs),
                 _no_index(runs.c.experiment_id).in_(experiment_ids),
                 _no_index(runs.c.lifecycle_stage).in_(stages),
+                *([] if start.rest is None else [start.rest]),
             ]
-    return [runs.c.experiment_id.in_(experiment_ids), runs.c.lifecycle_stage.in_(stages)]
+    scoped: list[ColumnElement[bool]] = [runs.c.experiment_id.in_(experiment_ids), runs.c.lifecycle_stage.in_(stages)]
+    return scoped if search.where is None else [*scoped, search.where]
 
 
 def after_run(start_time: int | None, run_id: str) -> ColumnElement[bool]:
