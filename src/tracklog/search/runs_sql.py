@@ -3,8 +3,8 @@
 * params / tags: ``EXISTS`` on (run_uuid, key, value).
 * metrics: ``EXISTS`` on ``latest_metrics`` (see ``predicates.metric_predicate``);
   ordering uses a correlated scalar subquery that is NULL for a missing or NaN value.
-  ``candidates`` offers the store the run sets of required metric comparisons, read
-  from the ``(key, value)`` index, to start a selective search from.
+  ``candidates`` offers the store the run sets of required metric comparisons and
+  parameter equalities, read from ``(key, value)`` indexes, to start a selective search from.
 * datasets: ``EXISTS`` over ``run_inputs JOIN datasets`` (name, digest) or the
   run's ``input_tags`` row ``mlflow.data.context`` (context): a run matches if
   ANY of its dataset inputs matches.
@@ -100,14 +100,15 @@ def _metric(comparison: Comparison) -> ColumnElement[bool]:
 
 def candidates(expr: Expr) -> list[Candidates]:
     """Index-served run sets that every match lies in: one per metric range or equality
-    that the filter requires (a comparison at the top or inside a top-level ``AND``).
+    and per parameter equality that the filter requires (a comparison at the top or inside
+    a top-level ``AND``).
 
     A store may start its plan from the smallest of them (``runs.run_uuid IN
     (candidates)``) instead of probing every run of the experiments, and then checks only
     the rest of the filter (probing the runs of the range for the comparison that made it
     would repeat its own condition), so the result is the same either way."""
     items = expr.items if isinstance(expr, And) else (expr,)
-    lm = schema.latest_metrics
+    lm, p = schema.latest_metrics, schema.params
     out = []
     for i, item in enumerate(items):
         if (
@@ -118,10 +119,20 @@ def candidates(expr: Expr) -> list[Candidates]:
         ):
             rows = _metric_rows(item)
             index_range = rows[:-1]  # key and bound: answered from the (key, value) index alone
-            others = items[:i] + items[i + 1 :]
-            rest = None if not others else walk(others[0] if len(others) == 1 else And(others), _leaf)
-            out.append(Candidates(select(lm.c.run_uuid).where(*rows), select(lm.c.key).where(*index_range), rest))
+            out.append(
+                Candidates(select(lm.c.run_uuid).where(*rows), select(lm.c.key).where(*index_range), _rest(items, i))
+            )
+        elif isinstance(item, Comparison) and item.left.type is EntityType.PARAM and item.op is Op.EQ:
+            # the conditions of ``key_value_predicate``'s probe; SQLite indexes params (key, value)
+            rows = [p.c.key == item.left.key, string_predicate(p.c.value, item.op, python_values(item.value))]
+            out.append(Candidates(select(p.c.run_uuid).where(*rows), select(p.c.key).where(*rows), _rest(items, i)))
     return out
+
+
+def _rest(items: tuple[Expr, ...], i: int) -> ColumnElement[bool] | None:
+    """The filter ``AND(items)`` without ``items[i]``."""
+    others = items[:i] + items[i + 1 :]
+    return None if not others else walk(others[0] if len(others) == 1 else And(others), _leaf)
 
 
 def _dataset(comparison: Comparison) -> ColumnElement[bool]:

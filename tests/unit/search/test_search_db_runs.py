@@ -259,21 +259,26 @@ def test_candidates_hold_every_match(world: World, filter_string: str, expected:
             assert conn.execute(candidates.index_range).all() is not None
 
 
-def test_candidates_come_from_required_metric_comparisons() -> None:
+def test_candidates_come_from_required_indexed_comparisons() -> None:
     def count(filter_string: str) -> int:
         return len(runs_search(filter_string, None, "sqlite").candidates)
 
-    assert count("metrics.a > 1 AND params.p = 'x' AND metrics.b <= 2") == 2
+    assert count("metrics.a > 1 AND params.p = 'x' AND metrics.b <= 2") == 3
     assert count("metrics.a = 1") == 1
+    assert count("params.p = 'x'") == 1
     rests = [c.rest for c in runs_search("metrics.a > 1 AND params.p = 'x'", None, "sqlite").candidates]
-    assert len(rests) == 1 and rests[0] is not None and "latest_metrics" not in str(rests[0])
+    assert len(rests) == 2 and rests[0] is not None and rests[1] is not None
+    assert "latest_metrics" not in str(rests[0]) and "params" not in str(rests[1])
     assert [c.rest for c in runs_search("metrics.a > 1", None, "sqlite").candidates] == [None]
+    assert [c.rest for c in runs_search("params.p = 'x'", None, "sqlite").candidates] == [None]
     for no_candidates in (
         "metrics.a > 1 OR metrics.b > 1",
         "NOT metrics.a > 1",
         "metrics.a != 1",
         "metrics.a IS NOT NULL",
-        "params.p = 'x'",
+        "params.p != 'x'",
+        "params.p LIKE 'x%'",
+        "tags.t = 'x'",
     ):
         assert count(no_candidates) == 0, no_candidates
 

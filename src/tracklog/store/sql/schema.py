@@ -152,6 +152,9 @@ params = Table(
     Column("key", Str(KEY), primary_key=True),
     Column("value", Str(6000), nullable=False),
     Index("ix_params_key_run", "key", "run_uuid"),
+    # SQLite only (migration 0006): where a search starts from ``params.k = 'v'`` (``search_plan.py``).
+    # A 6,000-character value does not fit a B-tree entry on PostgreSQL or MySQL/MariaDB.
+    Index("ix_params_key_value", "key", "value").ddl_if(dialect="sqlite"),
 )
 
 tags = Table(
