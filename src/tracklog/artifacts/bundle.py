@@ -103,11 +103,12 @@ class _CheckedTarInfo(tarfile.TarInfo):
             raise
 
 
-class _ChunkReader(io.RawIOBase):
-    """A readable stream over an iterator of byte chunks."""
+class ChunkReader(io.RawIOBase):
+    """A readable raw stream over an iterator of byte chunks; ``on_close`` runs once when it is closed."""
 
-    def __init__(self, chunks: Iterator[bytes]) -> None:
+    def __init__(self, chunks: Iterator[bytes], on_close: Callable[[], None] | None = None) -> None:
         self._chunks = chunks
+        self._on_close = on_close
         self._pending = memoryview(b"")
 
     def readable(self) -> bool:
@@ -124,6 +125,11 @@ class _ChunkReader(io.RawIOBase):
         view[:n] = self._pending[:n]
         self._pending = self._pending[n:]
         return n
+
+    def close(self) -> None:
+        if not self.closed and self._on_close is not None:
+            self._on_close()
+        super().close()
 
 
 def unpack_bundle(chunks: Iterator[bytes], write_many: WriteMany) -> int:
@@ -152,7 +158,7 @@ def bundle_members(
     limit = MAX_MEMBERS if max_members is None else max_members
     seen: set[str] = set()
     try:
-        with tarfile.open(fileobj=_ChunkReader(chunks), mode="r|", tarinfo=_CheckedTarInfo) as tar:
+        with tarfile.open(fileobj=ChunkReader(chunks), mode="r|", tarinfo=_CheckedTarInfo) as tar:
             while (member := tar.next()) is not None:
                 tar.members.clear()  # type: ignore[attr-defined]  # tarfile keeps every member read
                 name = _checked_member(member, seen, limit)

@@ -34,7 +34,7 @@ import httpx
 
 from tracklog.artifacts._progress import Progress as _Progress
 from tracklog.artifacts.base import CHUNK_SIZE, ArtifactRepository
-from tracklog.artifacts.bundle import BUNDLE_MEDIA_TYPE, bundle_members, pack_bundle
+from tracklog.artifacts.bundle import BUNDLE_MEDIA_TYPE, ChunkReader, bundle_members, pack_bundle
 from tracklog.artifacts.paths import safe_relpath
 from tracklog.client.transport import HttpTransport, get_transport
 from tracklog.entities import FileInfo
@@ -102,35 +102,6 @@ class _ReportingFile(io.FileIO):
         if self._progress is not None and chunk:
             self._progress.advance(len(chunk))
         return chunk or b""
-
-
-class _ResponseReader(io.RawIOBase):
-    """A readable raw stream over a streaming response; closing it ends the request."""
-
-    def __init__(self, chunks: Iterator[bytes], finish: Callable[[], None]) -> None:
-        self._chunks = chunks
-        self._finish = finish
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        while not self._pending:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return 0
-            self._pending = chunk
-        n = min(len(view), len(self._pending))
-        view[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
-        return n
-
-    def close(self) -> None:
-        if not self.closed:
-            self._finish()
-        super().close()
 
 
 class _Upload(NamedTuple):
@@ -437,7 +408,7 @@ class HttpArtifactRepository(ArtifactRepository):
         def finish() -> None:
             context.__exit__(None, None, None)
 
-        raw = _ResponseReader(response.iter_bytes(CHUNK_SIZE), finish)
+        raw = ChunkReader(response.iter_bytes(CHUNK_SIZE), on_close=finish)
         return io.BufferedReader(raw, buffer_size=CHUNK_SIZE)
 
     # -- deletes -------------------------------------------------------------------
