@@ -32,6 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from typing import Any, BinaryIO, cast
 
+from tracklog.artifacts._chunks import take_head
 from tracklog.artifacts._obstore import ObjectIO
 from tracklog.artifacts._progress import Progress
 from tracklog.artifacts.base import CHUNK_SIZE, ArtifactRepository
@@ -143,14 +144,8 @@ class FsspecArtifactRepository(ArtifactRepository):
             raise invalid_path("a file name is required")
         key = self._key(rel)
         iterator = iter(chunks)
-        head: list[bytes] = []
-        size = 0
-        for chunk in iterator:
-            head.append(chunk)
-            size += len(chunk)
-            if size >= self.write_block_size:
-                break
-        else:
+        head, size, ended = take_head(iterator, self.write_block_size)
+        if ended:
             # Small file: one PUT (S3 PutObject, GCS simple upload, Azure Put Blob) — atomic,
             # and concurrent writers cannot trip over each other's staged parts.
             self.fs.pipe_file(key, b"".join(head))

@@ -24,6 +24,8 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+from tracklog.artifacts._chunks import take_head
+
 if TYPE_CHECKING:
     from obstore.store import ObjectStore
 
@@ -75,14 +77,8 @@ class ObjectIO:
         import obstore as obs
 
         iterator = iter(chunks)
-        head: list[bytes] = []
-        size = 0
-        for chunk in iterator:
-            head.append(chunk)
-            size += len(chunk)
-            if size >= part_size:
-                break
-        else:
+        head, size, ended = take_head(iterator, part_size)
+        if ended:
             obs.put(self.store, key, b"".join(head), use_multipart=False)
             return size
         total = 0
@@ -135,14 +131,9 @@ class ObjectIO:
             pending: deque[Future[Any]] = deque()
             for key, chunks in files:
                 iterator = iter(chunks)
-                head: list[bytes] = []
-                size = 0
-                for chunk in iterator:
-                    head.append(chunk)
-                    size += len(chunk)
-                    if size > SMALL_FILE:
-                        self.write(key, itertools.chain(head, iterator))
-                        break
+                head, _, ended = take_head(iterator, SMALL_FILE + 1)
+                if not ended:
+                    self.write(key, itertools.chain(head, iterator))
                 else:
                     pending.append(pool.submit(obs.put, self.store, key, b"".join(head), use_multipart=False))
                     if len(pending) >= SMALL_IN_FLIGHT:
