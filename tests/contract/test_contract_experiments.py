@@ -131,6 +131,26 @@ def test_delete_and_restore_cascade_to_runs(store: TrackingStore) -> None:
     assert store.get_run(keep_deleted).info.lifecycle_stage is LifecycleStage.DELETED
 
 
+def test_a_run_deleted_in_the_same_millisecond_stays_deleted_after_restore(
+    store: TrackingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clock does not move between the run's deletion and the experiment's (a fast store)."""
+    import tracklog.store.sql.experiments as experiments
+    import tracklog.store.sql.runs as runs
+
+    eid = new_experiment(store)
+    keep_deleted = new_run(store, eid).info.run_id
+    other = new_run(store, eid).info.run_id
+    frozen = experiments.now_ms()
+    monkeypatch.setattr(experiments, "now_ms", lambda: frozen)
+    monkeypatch.setattr(runs, "now_ms", lambda: frozen)
+    store.delete_run(keep_deleted)
+    store.delete_experiment(eid)
+    store.restore_experiment(eid)
+    assert store.get_run(other).info.lifecycle_stage is LifecycleStage.ACTIVE
+    assert store.get_run(keep_deleted).info.lifecycle_stage is LifecycleStage.DELETED
+
+
 def test_default_experiment_cannot_be_deleted(store: TrackingStore) -> None:
     with pytest.raises(InvalidArgument):
         store.delete_experiment("0")

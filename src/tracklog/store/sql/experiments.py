@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlalchemy import Connection, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from tracklog.entities import (
@@ -242,7 +242,15 @@ def delete_experiment(conn: Connection, experiment_id: str) -> None:
         raise InvalidArgument("The default experiment (id 0) cannot be deleted")
     if row.lifecycle_stage == DELETED:
         return
-    now = now_ms()
+    # The runs deleted with the experiment are told apart from those deleted before it by
+    # their deleted_time (see restore_experiment), so it must be later than any earlier one,
+    # even when the run was deleted within the same millisecond.
+    earlier = conn.execute(
+        select(func.max(s.runs.c.deleted_time)).where(
+            s.runs.c.experiment_id == row.experiment_id, s.runs.c.lifecycle_stage == DELETED
+        )
+    ).scalar()
+    now = max(now_ms(), (earlier or 0) + 1)
     conn.execute(
         update(s.experiments)
         .where(s.experiments.c.experiment_id == row.experiment_id)
