@@ -1,39 +1,25 @@
 // @vitest-environment jsdom
 import { act } from "react";
-import { createRoot, type Root } from "react-dom/client";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { mountRootPerTest } from "../ui/testRoot";
+import { describe, expect, it, vi } from "vitest";
 import { GrantRow, InlineForm } from "./forms";
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root;
-let host: HTMLDivElement;
-
-beforeEach(() => {
-  host = document.createElement("div");
-  document.body.appendChild(host);
-  root = createRoot(host);
-});
-
-afterEach(() => {
-  act(() => root.unmount());
-  host.remove();
-});
+const mounted = mountRootPerTest();
 
 describe("access page pieces", () => {
   it("InlineForm submits without reloading the page", async () => {
     const onSubmit = vi.fn();
     await act(async () =>
-      root.render(
+      mounted.root.render(
         <InlineForm submitLabel="Create user" onSubmit={onSubmit}>
           <input aria-label="name" />
         </InlineForm>,
       ),
     );
-    const button = host.querySelector("button[type=submit]") as HTMLButtonElement;
+    const button = mounted.host.querySelector("button[type=submit]") as HTMLButtonElement;
     expect(button.textContent).toBe("Create user");
     const event = new Event("submit", { bubbles: true, cancelable: true });
-    await act(async () => void host.querySelector("form")!.dispatchEvent(event));
+    await act(async () => void mounted.host.querySelector("form")!.dispatchEvent(event));
     expect(onSubmit).toHaveBeenCalledTimes(1);
     expect(event.defaultPrevented).toBe(true);
   });
@@ -42,7 +28,7 @@ describe("access page pieces", () => {
     const onChange = vi.fn();
     const onRevoke = vi.fn();
     await act(async () =>
-      root.render(
+      mounted.root.render(
         <table>
           <tbody>
             <GrantRow kind="user" name="alice" permission="READ" onChange={onChange} onRevoke={onRevoke} />
@@ -51,10 +37,10 @@ describe("access page pieces", () => {
         </table>,
       ),
     );
-    const alice = host.querySelector('[data-testid="perm-user-alice"]')!;
+    const alice = mounted.host.querySelector('[data-testid="perm-user-alice"]')!;
     expect(alice.textContent).toContain("👤 alice");
-    expect(host.querySelector('[data-testid="perm-group-team"]')!.textContent).toContain("👥 team");
-    expect((host.querySelector('select[aria-label="Permission of group team"]') as HTMLSelectElement).value).toBe("EDIT");
+    expect(mounted.host.querySelector('[data-testid="perm-group-team"]')!.textContent).toContain("👥 team");
+    expect((mounted.host.querySelector('select[aria-label="Permission of group team"]') as HTMLSelectElement).value).toBe("EDIT");
     const select = alice.querySelector('select[aria-label="Permission of alice"]') as HTMLSelectElement;
     await act(async () => {
       select.value = "MANAGE";
